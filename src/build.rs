@@ -1,0 +1,97 @@
+//! One call from a content source to a servable site: read the files, load the [`Site`],
+//! render it. The server, `check` and `build` all go through [`build`], so they accept and
+//! refuse exactly the same content.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::assets::Assets;
+use crate::content::source::Source;
+use crate::content::{LoadOptions, Site};
+use crate::diagnostic::Diagnostic;
+use crate::render::{self, RenderedSite};
+use crate::server::SharedSite;
+
+/// What a build needs besides the files.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    pub source: Source,
+    /// Show draft and scheduled pages.
+    pub drafts: bool,
+    /// Overrides `base_url` in site.toml.
+    pub base_url: Option<String>,
+}
+
+/// Loads the site from `options.source` as of `now`. Errors come back as the full list of
+/// diagnostics (warnings included), ready to print.
+pub fn load(
+    options: &BuildOptions,
+    assets: &Assets,
+    now: Timestamp,
+) -> Result<Site, Vec<Diagnostic>> {
+    let files = options.source.files().map_err(|error| {
+        vec![Diagnostic::file_error(
+            &options.source.describe(),
+            format!("cannot read the content: {error}"),
+        )]
+    })?;
+    let load_options = LoadOptions {
+        drafts: options.drafts,
+        now,
+        base_url: options.base_url.clone(),
+        icons: assets.icon_names(),
+    };
+    Site::load(files, &load_options)
+}
+
+/// Loads and renders the site as of now.
+pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Vec<Diagnostic>> {
+    let site = load(options, assets, Timestamp::now())?;
+    render::render(&site, assets).map_err(|error| {
+        vec![Diagnostic::file_error(
+            "templates",
+            format!("a template failed to render: {error}"),
+        )]
+    })
+}
+
+/// Publishes scheduled pages on time: whenever the served site says a page comes due,
+/// rebuilds at that moment and swaps the new site in. Checks at least once a minute, so a
+/// site swapped in by someone else is picked up too. Runs until the process ends.
+pub async fn publish_when_due(site: SharedSite, options: BuildOptions, assets: Arc<Assets>) {
+    loop {
+        let due = site.load().next_publication;
+        let wait = due.map_or(MAX_WAIT, |at| {
+            let until = at.duration_since(Timestamp::now());
+            until.unsigned_abs().min(MAX_WAIT)
+        });
+        let is_due = due.is_some_and(|at| at <= Timestamp::now());
+        if !is_due {
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        let (options_now, assets_now) = (options.clone(), assets.clone());
+        match tokio::task::spawn_blocking(move || build(&options_now, &assets_now)).await {
+            Ok(Ok(rendered)) => {
+                tracing::info!(routes = rendered.routes.len(), "published scheduled pages");
+                site.store(Arc::new(rendered));
+            }
+            Ok(Err(diagnostics)) => {
+                tracing::error!(
+                    "scheduled rebuild failed, keeping the current site:\n{}",
+                    crate::diagnostic::report(&diagnostics)
+                );
+                tokio::time::sleep(MAX_WAIT).await;
+            }
+            Err(error) => {
+                tracing::error!("scheduled rebuild panicked: {error}");
+                tokio::time::sleep(MAX_WAIT).await;
+            }
+        }
+    }
+}
+
+/// The longest the publisher sleeps before looking again.
+const MAX_WAIT: Duration = Duration::from_secs(60);

@@ -1,0 +1,76 @@
+//! The interface text of one language, from `content/i18n/<lang>.toml`.
+//!
+//! Every string is required, so a language file that misses one fails to load with the
+//! name of the missing key instead of showing an empty label to a visitor.
+
+use serde::Deserialize;
+
+/// Interface strings for one language. Placeholders in braces are filled in by templates.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiStrings {
+    pub skip_to_content: String,
+    pub main_navigation: String,
+    pub breadcrumbs: String,
+    pub home: String,
+    pub languages: String,
+    pub on_this_page: String,
+    /// Shown above a page that is not yet translated into the visitor's language.
+    pub translation_notice: String,
+    pub draft_banner: String,
+    /// Shown above a page whose date is still ahead (with `--drafts`); `{date}`.
+    pub scheduled_banner: String,
+    pub previous: String,
+    pub next: String,
+    pub pagination: String,
+    /// `{page}` and `{pages}`.
+    pub page_of: String,
+    pub published: String,
+    pub updated: String,
+    pub key_figures: String,
+    pub source: String,
+    pub latest_news: String,
+    pub explore: String,
+    pub related_projects: String,
+    pub related_news: String,
+    pub related_countries: String,
+    pub related_themes: String,
+    pub related_offices: String,
+    pub country: String,
+    pub city: String,
+    pub main_seat: String,
+    pub coordinates: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub status: String,
+    pub status_ongoing: String,
+    pub status_completed: String,
+    pub period: String,
+    pub donors: String,
+    pub partners: String,
+    pub website: String,
+    pub role: String,
+    pub iso_code: String,
+    pub migration_profile: String,
+    pub profile_origin: String,
+    pub profile_transit: String,
+    pub profile_destination: String,
+    pub profile_host: String,
+    pub footer_offices: String,
+    pub footer_about: String,
+    pub kosovo_footnote: String,
+    pub not_found_title: String,
+    pub not_found_text: String,
+    pub back_home: String,
+    /// January to December.
+    pub months: [String; 12],
+}
+
+impl UiStrings {
+    /// `15 May 2018`.
+    pub fn date(&self, date: jiff::civil::Date) -> String {
+        let month = &self.months[usize::from(date.month().unsigned_abs()) - 1];
+        format!("{} {} {}", date.day(), month, date.year())
+    }
+}

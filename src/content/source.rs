@@ -1,0 +1,112 @@
+//! Where content files come from: a folder on disk (`--content DIR`) or the content tree
+//! embedded in the binary at build time. Both give the same list of [`SourceFile`]s, so
+//! the loader never knows which it reads.
+
+use std::io;
+use std::path::Path;
+
+use rust_embed::RustEmbed;
+
+/// One file of a content tree.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Path relative to the content folder, with `/` separators (`offices/belgrade.md`).
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(RustEmbed)]
+#[folder = "content/"]
+struct EmbeddedContent;
+
+/// The content tree compiled into this binary.
+pub fn embedded() -> Vec<SourceFile> {
+    let mut files: Vec<SourceFile> = EmbeddedContent::iter()
+        .filter(|path| !is_ignored(path))
+        .filter_map(|path| {
+            EmbeddedContent::get(&path).map(|file| SourceFile {
+                path: path.to_string(),
+                bytes: file.data.into_owned(),
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Every file under `dir`, sorted by path. Hidden files and editors' backup and swap files
+/// are skipped.
+pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
+    if !dir.join("site.toml").is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} is not a content folder: it has no site.toml",
+                dir.display()
+            ),
+        ));
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = entry.map_err(io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(dir)
+            .map_err(io::Error::other)?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if is_ignored(&relative) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", entry.path().display())))?;
+        files.push(SourceFile {
+            path: relative,
+            bytes,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Hidden files and folders, and editors' temporary files (`x.md~`, `.x.md.swp`, `#x.md#`).
+pub fn is_ignored(path: &str) -> bool {
+    path.split('/').any(|part| {
+        part.starts_with('.')
+            || part.starts_with('#')
+            || part.ends_with('~')
+            || part.ends_with(".swp")
+    })
+}
+
+/// Where to read a content tree from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// The tree compiled into the binary.
+    Embedded,
+    /// A folder on disk.
+    Dir(std::path::PathBuf),
+}
+
+impl Source {
+    /// Every file of the tree. A folder that cannot be read is an error about its path.
+    pub fn files(&self) -> io::Result<Vec<SourceFile>> {
+        match self {
+            Source::Embedded => Ok(embedded()),
+            Source::Dir(dir) => read_dir(dir),
+        }
+    }
+
+    /// How the tree is named in messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Embedded => "the embedded content".to_owned(),
+            Source::Dir(dir) => dir.display().to_string(),
+        }
+    }
+}

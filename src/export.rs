@@ -1,0 +1,88 @@
+//! `wbt-site build`: the rendered site written out as static files, for any web server,
+//! object store or CDN. Each page becomes `path/index.html` with `.gz` and `.br` siblings
+//! (for nginx's `gzip_static` and `brotli_static`), each alias a small page that points
+//! to its target, and each language's 404 page `404.html` in its folder.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::render::{RenderedSite, Resource};
+
+/// What an export wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Writes `site` under `out`, creating folders as needed and replacing existing files.
+pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
+    let mut summary = ExportSummary::default();
+    let mut routes: Vec<_> = site.routes.iter().collect();
+    routes.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, resource) in routes {
+        write_resource(&file_for(out, path)?, resource, &mut summary)?;
+    }
+    for (prefix, resource) in &site.not_found {
+        let file = file_for(out, prefix)?.with_file_name("404.html");
+        write_resource(&file, resource, &mut summary)?;
+    }
+    let mut redirects: Vec<_> = site.redirects.iter().collect();
+    redirects.sort();
+    for (from, to) in redirects {
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Moved</title>\
+             <link rel=\"canonical\" href=\"{to}\"><meta http-equiv=\"refresh\" content=\"0; url={to}\">\
+             </head><body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body></html>\n"
+        );
+        write(&file_for(out, from)?, html.as_bytes(), &mut summary)?;
+    }
+    Ok(summary)
+}
+
+/// The file for a URL path: `/a/` -> `out/a/index.html`, `/static/x.css` -> `out/static/x.css`.
+fn file_for(out: &Path, path: &str) -> io::Result<PathBuf> {
+    let relative = path.trim_start_matches('/');
+    if relative.split('/').any(|s| s == ".." || s == ".") || relative.contains('\\') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write outside the output folder: {path}"),
+        ));
+    }
+    let mut file = out.join(relative);
+    if path.ends_with('/') {
+        file.push("index.html");
+    }
+    Ok(file)
+}
+
+fn write_resource(file: &Path, resource: &Resource, summary: &mut ExportSummary) -> io::Result<()> {
+    write(file, &resource.identity, summary)?;
+    if let Some(gzip) = &resource.gzip {
+        write(&append_extension(file, "gz"), gzip, summary)?;
+    }
+    if let Some(brotli) = &resource.brotli {
+        write(&append_extension(file, "br"), brotli, summary)?;
+    }
+    Ok(())
+}
+
+fn append_extension(file: &Path, extension: &str) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+fn write(file: &Path, bytes: &[u8], summary: &mut ExportSummary) -> io::Result<()> {
+    if let Some(parent) = file.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", parent.display())))?;
+    }
+    fs::write(file, bytes)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    summary.files += 1;
+    summary.bytes += bytes.len() as u64;
+    Ok(())
+}

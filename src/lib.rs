@@ -1,0 +1,20 @@
+//! wbt-site: the website of the ICMPD Regional Office for the Western Balkans and Türkiye,
+//! and the engine that serves it.
+//!
+//! Data flows one way: files ([`content::source`]) -> [`content::Site`] (parsed, validated,
+//! cross-linked) -> [`render::RenderedSite`] (bytes per route, compressed, with ETags) ->
+//! [`server`]. The binary in `main.rs` only parses arguments and calls into this library.
+
+pub mod assets;
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod export;
+pub mod markdown;
+pub mod render;
+pub mod server;
+
+pub use content::{LoadOptions, Site};
+pub use diagnostic::{Diagnostic, Severity};
+pub use render::RenderedSite;

@@ -1,0 +1,149 @@
+//! The `wbt-site` command: parses arguments, calls one library function, prints one report
+//! or error, and decides the exit code.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use wbt_site::assets::Assets;
+use wbt_site::build::{self, BuildOptions};
+use wbt_site::config::{Cli, Command, ContentArgs, ServeArgs};
+use wbt_site::content::source::Source;
+use wbt_site::diagnostic;
+use wbt_site::server::{self, ServerOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve(args),
+        Command::Check(args) => check(&args),
+        Command::Build(args) => export(&args.content, &args.out),
+    }
+}
+
+fn build_options(args: &ContentArgs) -> BuildOptions {
+    BuildOptions {
+        source: args.content.clone().map_or(Source::Embedded, Source::Dir),
+        drafts: args.drafts,
+        base_url: args.base_url.clone(),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let options = build_options(&args.content);
+    let assets = Arc::new(Assets::embedded());
+    let started = Instant::now();
+    let site = match build::build(&options, &assets) {
+        Ok(site) => site,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostic::report(&diagnostics));
+            eprintln!(
+                "wbt-site: not serving {}: fix the errors above",
+                options.source.describe()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if !site.warnings.is_empty() {
+        eprint!("{}", diagnostic::report(&site.warnings));
+    }
+    let routes = site.routes.len();
+    let built_in = started.elapsed();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("wbt-site: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.addr).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                eprintln!("wbt-site: cannot listen on {}: {error}", args.addr);
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = listener.local_addr().unwrap_or(args.addr);
+        println!(
+            "wbt-site: serving {} ({routes} routes, built in {} ms) on http://{addr}/",
+            options.source.describe(),
+            built_in.as_millis()
+        );
+        let shared = Arc::new(ArcSwap::from_pointee(site));
+        tokio::spawn(build::publish_when_due(shared.clone(), options, assets));
+        let app = server::app(
+            shared,
+            &ServerOptions {
+                request_timeout: Duration::from_secs(args.request_timeout),
+            },
+        );
+        match server::serve(listener, app, server::shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("wbt-site: server error: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn check(args: &ContentArgs) -> ExitCode {
+    let options = build_options(args);
+    let assets = Assets::embedded();
+    match build::load(&options, &assets, jiff::Timestamp::now()) {
+        Ok(site) => {
+            print!("{}", diagnostic::report(&site.warnings));
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            print!("{}", diagnostic::report(&diagnostics));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn export(args: &ContentArgs, out: &std::path::Path) -> ExitCode {
+    let options = build_options(args);
+    let assets = Assets::embedded();
+    let started = Instant::now();
+    let site = match build::build(&options, &assets) {
+        Ok(site) => site,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostic::report(&diagnostics));
+            return ExitCode::FAILURE;
+        }
+    };
+    if !site.warnings.is_empty() {
+        eprint!("{}", diagnostic::report(&site.warnings));
+    }
+    match wbt_site::export::export(&site, out) {
+        Ok(summary) => {
+            println!(
+                "wbt-site: wrote {} files ({} KiB) to {} in {} ms",
+                summary.files,
+                summary.bytes / 1024,
+                out.display(),
+                started.elapsed().as_millis()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("wbt-site: cannot write the site: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Markdown to safe HTML: one function, [`render`], from a page body to its HTML, its
+//! table of contents and the problems found in it.
+//!
+//! CommonMark plus tables, footnotes, strikethrough, smart punctuation and heading
+//! attributes. Every heading gets an id (its own `{#id}` or one made from its text, unique
+//! in the page). Links written `@/section/page.md` name a content file; the caller's
+//! resolver turns them into URLs or explains why it cannot. Raw HTML is allowed but the
+//! whole output goes through ammonia, so an editor cannot inject script.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostic::Severity;
+
+/// A heading listed in a page's table of contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TocEntry {
+    /// 2 or 3.
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A problem in a body, at a byte offset in that body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub offset: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// What rendering a body gives.
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// `h2` and `h3` headings, in order.
+    pub toc: Vec<TocEntry>,
+    /// The ids of every heading, for checking `#anchor` links.
+    pub heading_ids: Vec<String>,
+    /// `@/` links with a `#anchor`.
+    pub anchored_links: Vec<AnchoredLink>,
+    pub problems: Vec<Problem>,
+}
+
+/// How an `@/` link is resolved: the target after `@/` (a content file path, maybe with a
+/// `#anchor`) in; a URL, a problem to report, or both, out.
+pub type Resolve<'a> = dyn Fn(&str) -> Resolution + 'a;
+
+/// The answer of a [`Resolve`]: the URL to link to (if any) and a problem (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    pub url: Option<String>,
+    pub problem: Option<(Severity, String)>,
+}
+
+impl Resolution {
+    pub fn ok(url: String) -> Self {
+        Resolution {
+            url: Some(url),
+            problem: None,
+        }
+    }
+
+    pub fn problem(severity: Severity, message: String) -> Self {
+        Resolution {
+            url: None,
+            problem: Some((severity, message)),
+        }
+    }
+
+    pub fn with_problem(url: String, severity: Severity, message: String) -> Self {
+        Resolution {
+            url: Some(url),
+            problem: Some((severity, message)),
+        }
+    }
+}
+
+/// An `@/file.md#anchor` link, for checking the anchor once every page is rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnchoredLink {
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+    pub file: String,
+    pub anchor: String,
+}
+
+/// Renders `body` to sanitised HTML, resolving `@/` links with `resolve`.
+pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(body, options).into_offset_iter().collect();
+
+    let mut rendered = Rendered::default();
+    let mut used_ids = HashSet::new();
+    for i in 0..events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
+            let level = *level;
+            let own_id = id.as_ref().map(|id| id.to_string());
+            let text = heading_text(&events[i + 1..]);
+            let id = unique_id(&own_id.unwrap_or_else(|| slugify(&text)), &mut used_ids);
+            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
+                *slot = Some(CowStr::from(id.clone()));
+            }
+            if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+                rendered.toc.push(TocEntry {
+                    level: level as u8,
+                    id: id.clone(),
+                    title: text,
+                });
+            }
+            rendered.heading_ids.push(id);
+        }
+        let offset = events[i].1.start;
+        if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) =
+            &mut events[i].0
+        {
+            if let Some(target) = dest_url.strip_prefix("@/") {
+                if let Some((file, anchor)) = target.split_once('#') {
+                    rendered.anchored_links.push(AnchoredLink {
+                        offset,
+                        file: file.to_owned(),
+                        anchor: anchor.to_owned(),
+                    });
+                }
+                let resolution = resolve(target);
+                if let Some((severity, message)) = resolution.problem {
+                    rendered.problems.push(Problem {
+                        offset,
+                        severity,
+                        message,
+                    });
+                }
+                if let Some(url) = resolution.url {
+                    *dest_url = CowStr::from(url);
+                }
+            }
+        }
+    }
+
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(event, _)| event));
+    let html = html
+        .replace(" style=\"text-align: left\"", " class=\"align-left\"")
+        .replace(" style=\"text-align: center\"", " class=\"align-center\"")
+        .replace(" style=\"text-align: right\"", " class=\"align-right\"");
+    rendered.html = SANITISER.clean(&html).to_string();
+    rendered
+}
+
+/// The plain text of a heading whose start event came just before `events`.
+fn heading_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+    let mut text = String::new();
+    for (event, _) in events {
+        match event {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
+/// A URL fragment from heading text: lower case letters and digits (any script), words
+/// joined by `-`. `"Türkiye's role"` -> `"türkiyes-role"`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' {
+            pending_dash = true;
+        }
+    }
+    if slug.is_empty() {
+        slug.push_str("section");
+    }
+    slug
+}
+
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    let mut candidate = base.to_owned();
+    let mut n = 1;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// ammonia, configured to keep what Markdown itself produces (heading ids, footnote
+/// classes, code language classes, table alignment classes) and nothing that runs.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_generic_attributes(["id", "class", "lang", "dir", "title"])
+        .add_tags(["figure", "figcaption", "section"])
+        .link_rel(None);
+    builder
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_links(target: &str) -> Resolution {
+        Resolution::problem(Severity::Error, format!("no page {target}"))
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_a_toc() {
+        let out = render(
+            "## Türkiye's role\n\n## Türkiye's role\n\n### Sub {#own}\n",
+            &no_links,
+        );
+        assert!(
+            out.html.contains("<h2 id=\"türkiyes-role\">"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("<h2 id=\"türkiyes-role-1\">"));
+        assert!(out.html.contains("<h3 id=\"own\">"));
+        assert_eq!(out.toc.len(), 3);
+        assert_eq!(out.toc[0].title, "Türkiye’s role");
+    }
+
+    #[test]
+    fn script_is_removed_and_alignment_becomes_a_class() {
+        let out = render(
+            "<script>alert(1)</script><p onclick=\"x()\">hi</p>\n\n| a |\n|:-:|\n| b |\n",
+            &no_links,
+        );
+        assert!(!out.html.contains("script"));
+        assert!(!out.html.contains("onclick"));
+        assert!(out.html.contains("class=\"align-center\""));
+        assert!(!out.html.contains("style="));
+    }
+
+    #[test]
+    fn at_links_are_resolved_or_reported_at_their_offset() {
+        let resolve = |t: &str| {
+            if t == "about.md" {
+                Resolution::ok("/about/".to_owned())
+            } else {
+                no_links(t)
+            }
+        };
+        let out = render("[a](@/about.md) and [b](@/missing.md)", &resolve);
+        assert!(out.html.contains("href=\"/about/\""));
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].offset, 20);
+    }
+}

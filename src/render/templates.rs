@@ -1,0 +1,203 @@
+//! The askama template structs: one base layout and one struct per page kind. Templates
+//! live in `templates/` and are compiled into the binary.
+
+use askama::Template;
+
+use crate::content::UiStrings;
+use crate::content::front_matter::Figure;
+use crate::markdown::TocEntry;
+
+/// A link to another page, as listings and related lists show it.
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub title: String,
+    pub href: String,
+    pub description: String,
+    /// A short fact: a news date, a project's status, an office's "Main seat".
+    pub meta: String,
+    /// The language of the title when it is not the visitor's (an untranslated page).
+    pub lang: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MenuItem {
+    pub label: String,
+    pub href: String,
+    /// `aria-current`: `page` on the page itself, `true` inside its section.
+    pub current: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Crumb {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Alternate {
+    pub lang: String,
+    pub name: String,
+    pub href: String,
+    /// `href` with the site's base URL, for `<link rel="alternate">`.
+    pub absolute: String,
+    pub current: bool,
+    /// The page exists in this language (not a fallback): listed as `hreflang`.
+    pub translated: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pagination {
+    pub label: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// A page's rendered body and its table of contents.
+#[derive(Clone, Debug, Default)]
+pub struct Article {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// The language the body is written in.
+    pub lang: String,
+}
+
+/// What the base layout needs on every page.
+pub struct Layout<'a> {
+    /// The visitor's language (interface text).
+    pub lang: String,
+    pub ui: &'a UiStrings,
+    pub site_title: String,
+    pub organisation: String,
+    pub organisation_url: String,
+    pub title: String,
+    pub description: String,
+    pub is_home: bool,
+    pub canonical: String,
+    pub alternates: Vec<Alternate>,
+    pub menu: Vec<MenuItem>,
+    pub home_href: String,
+    pub breadcrumbs: Vec<Crumb>,
+    pub notice: Option<String>,
+    pub banner: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub css: String,
+    pub favicon: String,
+    pub footer_offices: Vec<Link>,
+    pub footnote: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomeTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub lead: String,
+    pub figures: Vec<Figure>,
+    pub news: Vec<Link>,
+    pub entries: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct PageTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+}
+
+#[derive(Template)]
+#[template(path = "section.html")]
+pub struct SectionTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub items: Vec<Link>,
+    pub pagination: Option<Pagination>,
+    /// The section's folder name, as a CSS hook.
+    pub section: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "office.html")]
+pub struct OfficeTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub city: String,
+    pub country: Option<Link>,
+    pub main_seat: bool,
+    pub latitude: String,
+    pub longitude: String,
+    pub address: Vec<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "country.html")]
+pub struct CountryTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub name: String,
+    pub iso: String,
+    pub profile: Vec<String>,
+    pub offices: Vec<Link>,
+    pub projects: Vec<Link>,
+    pub themes: Vec<Link>,
+    pub news: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "theme.html")]
+pub struct ThemeTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    /// Inline SVG from `static/icons/`.
+    pub icon: String,
+    pub projects: Vec<Link>,
+    pub news: Vec<Link>,
+    pub countries: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub name: Option<String>,
+    pub role: String,
+    pub photo: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+pub struct ProjectTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub status: String,
+    pub ongoing: bool,
+    pub period: String,
+    pub donors: Vec<String>,
+    pub partners: Vec<String>,
+    pub website: Option<String>,
+    pub themes: Vec<Link>,
+    pub countries: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "news.html")]
+pub struct NewsTemplate<'a> {
+    pub layout: Layout<'a>,
+    pub article: Article,
+    pub date: String,
+    /// ISO date for `<time datetime>`.
+    pub datetime: String,
+    pub updated: Option<String>,
+    pub themes: Vec<Link>,
+    pub countries: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "404.html")]
+pub struct NotFoundTemplate<'a> {
+    pub layout: Layout<'a>,
+}
