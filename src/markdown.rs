@@ -120,26 +120,25 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
         let offset = events[i].1.start;
         if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) =
             &mut events[i].0
+            && let Some(target) = dest_url.strip_prefix("@/")
         {
-            if let Some(target) = dest_url.strip_prefix("@/") {
-                if let Some((file, anchor)) = target.split_once('#') {
-                    rendered.anchored_links.push(AnchoredLink {
-                        offset,
-                        file: file.to_owned(),
-                        anchor: anchor.to_owned(),
-                    });
-                }
-                let resolution = resolve(target);
-                if let Some((severity, message)) = resolution.problem {
-                    rendered.problems.push(Problem {
-                        offset,
-                        severity,
-                        message,
-                    });
-                }
-                if let Some(url) = resolution.url {
-                    *dest_url = CowStr::from(url);
-                }
+            if let Some((file, anchor)) = target.split_once('#') {
+                rendered.anchored_links.push(AnchoredLink {
+                    offset,
+                    file: file.to_owned(),
+                    anchor: anchor.to_owned(),
+                });
+            }
+            let resolution = resolve(target);
+            if let Some((severity, message)) = resolution.problem {
+                rendered.problems.push(Problem {
+                    offset,
+                    severity,
+                    message,
+                });
+            }
+            if let Some(url) = resolution.url {
+                *dest_url = CowStr::from(url);
             }
         }
     }

@@ -399,15 +399,15 @@ impl<'a> Context<'a> {
                 label: ui.home.clone(),
                 href: home_href.clone(),
             });
-            if let Some(section) = shown.section {
-                if !matches!(shown.kind, PageKind::SectionIndex(_)) {
-                    let index_key = format!("{}/_index.md", section.dir());
-                    if let Some(link) = self.link(&index_key, lang) {
-                        breadcrumbs.push(Crumb {
-                            label: link.title,
-                            href: link.href,
-                        });
-                    }
+            if let Some(section) = shown.section
+                && !matches!(shown.kind, PageKind::SectionIndex(_))
+            {
+                let index_key = format!("{}/_index.md", section.dir());
+                if let Some(link) = self.link(&index_key, lang) {
+                    breadcrumbs.push(Crumb {
+                        label: link.title,
+                        href: link.href,
+                    });
                 }
             }
         }
@@ -522,10 +522,10 @@ impl<'a> Context<'a> {
                 let mut themes: Vec<&Page> = self.related(&self.by_country, key, Section::Themes);
                 for project in &projects {
                     for theme in &project.themes {
-                        if let Some(page) = self.site.page(theme, self.site.default_language()) {
-                            if !themes.iter().any(|t| t.key == page.key) {
-                                themes.push(page);
-                            }
+                        if let Some(page) = self.site.page(theme, self.site.default_language())
+                            && !themes.iter().any(|t| t.key == page.key)
+                        {
+                            themes.push(page);
                         }
                     }
                 }

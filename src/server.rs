@@ -144,13 +144,10 @@ async fn serve_route(
             .then(|| site.redirects.get(&format!("{path}/")))
             .flatten()
     }) {
-        return redirect(StatusCode::MOVED_PERMANENTLY, &format!("{target}{query}"));
+        return redirect(StatusCode::MOVED_PERMANENTLY, target, &query);
     }
     if !path.ends_with('/') && site.routes.contains_key(&format!("{path}/")) {
-        return redirect(
-            StatusCode::PERMANENT_REDIRECT,
-            &format!("{}/{query}", encode_path(&path)),
-        );
+        return redirect(StatusCode::PERMANENT_REDIRECT, &format!("{path}/"), &query);
     }
     match site.not_found_for(&path) {
         Some(page) => respond(page, StatusCode::NOT_FOUND, &headers, head),
@@ -189,8 +186,9 @@ fn encode_path(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, SET).to_string()
 }
 
-fn redirect(status: StatusCode, location: &str) -> Response {
-    match HeaderValue::from_str(&encode_path(location)) {
+/// A redirect to `path` (decoded) with `query` (as received, `?` included, or empty).
+fn redirect(status: StatusCode, path: &str, query: &str) -> Response {
+    match HeaderValue::from_str(&format!("{}{query}", encode_path(path))) {
         Ok(value) => (status, [(header::LOCATION, value)]).into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "bad redirect target\n").into_response(),
     }

@@ -80,8 +80,26 @@ pub fn parse_toml<T: DeserializeOwned>(
 ) -> Result<T, Diagnostic> {
     toml::from_str(toml_text).map_err(|error| {
         let at = offset + error.span().map_or(0, |span| span.start);
-        Diagnostic::error(file, full_text, at, error.message().trim().to_owned())
+        Diagnostic::error(file, full_text, at, plain_message(error.message()))
     })
+}
+
+/// serde's type names in words an editor knows.
+fn plain_message(message: &str) -> String {
+    let mut message = message.trim().to_owned();
+    for (rust, plain) in [
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        (
+            "expected a sequence",
+            "expected a list such as [\"a\", \"b\"]",
+        ),
+        ("expected struct ", "expected a table "),
+    ] {
+        message = message.replace(rust, plain);
+    }
+    message
 }
 
 /// Every field a page's front matter may have. Section tables are optional here; the

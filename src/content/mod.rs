@@ -345,10 +345,11 @@ impl<'a> Loader<'a> {
         let mut pages = Vec::with_capacity(drafts.len());
         for draft in drafts {
             let page = draft.page;
-            if page.scheduled && !page.draft {
-                if let Some(date) = page.date {
-                    next_publication = Some(next_publication.map_or(date.at, |n| n.min(date.at)));
-                }
+            if page.scheduled
+                && !page.draft
+                && let Some(date) = page.date
+            {
+                next_publication = Some(next_publication.map_or(date.at, |n| n.min(date.at)));
             }
             if self.options.drafts || (!page.draft && !page.scheduled) {
                 pages.push(page);
@@ -854,15 +855,15 @@ impl<'a> Loader<'a> {
                         Err(m) => errors.push(Diagnostic::error(file, text, at(d.span().start), m)),
                     }
                 }
-                if let ([start, end], Some(end_span)) = (dates.as_slice(), &project.end) {
-                    if end < start {
-                        errors.push(Diagnostic::error(
-                            file,
-                            text,
-                            at(end_span.span().start),
-                            "the project ends before it starts",
-                        ));
-                    }
+                if let ([start, end], Some(end_span)) = (dates.as_slice(), &project.end)
+                    && end < start
+                {
+                    errors.push(Diagnostic::error(
+                        file,
+                        text,
+                        at(end_span.span().start),
+                        "the project ends before it starts",
+                    ));
                 }
             }
             _ => {}
@@ -977,12 +978,11 @@ impl<'a> Loader<'a> {
         for draft in drafts.iter() {
             let page = &draft.page;
             keys.insert(page.key.clone());
-            if page.lang == default {
-                if let Some(section) = page.section {
-                    if page.is_section_member(section) {
-                        slugs.insert((section, page.slug.clone()), page.key.clone());
-                    }
-                }
+            if page.lang == default
+                && let Some(section) = page.section
+                && page.is_section_member(section)
+            {
+                slugs.insert((section, page.slug.clone()), page.key.clone());
             }
         }
         let mut originals: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
@@ -1014,14 +1014,14 @@ impl<'a> Loader<'a> {
                 }
             }
             let mut countries = Vec::new();
-            if let Some(office) = &fm.office {
-                if let Some(key) = resolve(
+            if let Some(office) = &fm.office
+                && let Some(key) = resolve(
                     Section::Countries,
                     &office.get_ref().country,
                     &mut self.diagnostics,
-                ) {
-                    push_unique(&mut countries, key);
-                }
+                )
+            {
+                push_unique(&mut countries, key);
             }
             for slug in &fm.countries {
                 if let Some(key) = resolve(Section::Countries, slug, &mut self.diagnostics) {
@@ -1036,11 +1036,11 @@ impl<'a> Loader<'a> {
         }
         // Translations take their cross-links from the original.
         for draft in drafts.iter_mut() {
-            if draft.page.lang != default {
-                if let Some((themes, countries)) = originals.get(&draft.page.key) {
-                    draft.page.themes = themes.clone();
-                    draft.page.countries = countries.clone();
-                }
+            if draft.page.lang != default
+                && let Some((themes, countries)) = originals.get(&draft.page.key)
+            {
+                draft.page.themes = themes.clone();
+                draft.page.countries = countries.clone();
             }
         }
         for entry in &config.menu {
@@ -1135,11 +1135,10 @@ impl<'a> Loader<'a> {
                 page.body_html = rendered.html;
                 page.toc = rendered.toc;
                 page.heading_ids = rendered.heading_ids;
-                if !wanted.is_empty() {
-                    if let Ok(mut all) = anchors_wanted.lock() {
+                if !wanted.is_empty()
+                    && let Ok(mut all) = anchors_wanted.lock() {
                         all.extend(wanted);
                     }
-                }
                 let file = page.file.clone();
                 let text = &draft.text;
                 let offset = draft.body_offset;
@@ -1159,15 +1158,16 @@ impl<'a> Loader<'a> {
             .map(|d| (d.page.key.as_str(), d.page.heading_ids.as_slice()))
             .collect();
         for (file, text, offset, key, anchor) in anchors_wanted.into_inner().unwrap_or_default() {
-            if let Some(headings) = ids.get(key.as_str()) {
-                if !headings.iter().any(|h| *h == anchor) && !anchor.is_empty() {
-                    self.diagnostics.push(Diagnostic::error(
-                        &file,
-                        &text,
-                        offset,
-                        format!("`{key}` has no heading with the id `{anchor}`"),
-                    ));
-                }
+            if let Some(headings) = ids.get(key.as_str())
+                && !headings.contains(&anchor)
+                && !anchor.is_empty()
+            {
+                self.diagnostics.push(Diagnostic::error(
+                    &file,
+                    &text,
+                    offset,
+                    format!("`{key}` has no heading with the id `{anchor}`"),
+                ));
             }
         }
     }

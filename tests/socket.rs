@@ -1,0 +1,200 @@
+//! The binary as ops run it: a real process on a real TCP socket, spoken to with a real
+//! HTTP client; environment twins of the flags; the embedded site from an empty folder;
+//! graceful exit on SIGTERM; a log line per request.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fixture;
+
+/// A running `wbt-site` and the address it printed.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts `command` (which must listen on port 0) and waits for its "serving" line.
+    fn start(mut command: Command) -> Server {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("a first line");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Server { child, base }
+    }
+
+    /// Sends SIGTERM and returns the exit code and everything logged to stderr.
+    fn terminate(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                let mut stderr = String::new();
+                if let Some(mut err) = self.child.stderr.take() {
+                    std::io::Read::read_to_string(&mut err, &mut stderr).ok();
+                }
+                return (status.code(), stderr);
+            }
+            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+#[tokio::test]
+async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("WBT_CONTENT", fixture("site"))
+        .env("RUST_LOG", "info");
+    let server = Server::start(command);
+    let client = client();
+
+    let home = client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(
+        home.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("'self'")
+    );
+    assert!(
+        home.text()
+            .await
+            .unwrap()
+            .contains("A lead sentence for the fixture.")
+    );
+
+    let gz = client
+        .get(format!("{}/about/", server.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+
+    let bare = client
+        .get(format!("{}/about", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 308);
+    let health = client
+        .head(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "graceful exit; log:\n{log}");
+    assert!(
+        log.contains("path=\"/about/\"") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(
+        log.contains("path=\"/about\"") && log.contains("status=308"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_alone_in_an_empty_folder_serves_the_embedded_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("wbt-site");
+    std::fs::copy(env!("CARGO_BIN_EXE_wbt-site"), &copy).unwrap();
+    let mut command = Command::new(&copy);
+    command
+        .current_dir(dir.path())
+        .env("WBT_ADDR", "127.0.0.1:0")
+        .env_remove("WBT_CONTENT");
+    let server = Server::start(command);
+    let client = client();
+
+    let home = client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("ICMPD Regional Office for the Western Balkans and Türkiye"));
+    let css_start = html.find("/static/style.").expect("stylesheet");
+    let css: String = html[css_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let css = client
+        .get(format!("{}{css}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    for path in [
+        "/offices/istanbul/",
+        "/themes/return/",
+        "/countries/kosovo/",
+        "/projects/enhancer/",
+    ] {
+        let reply = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{path}");
+    }
+    let (code, _) = server.terminate();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_busy_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_wbt-site"))
+        .args(["serve", "--addr", &addr, "--content"])
+        .arg(fixture("site"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("cannot listen on {addr}")));
+}
