@@ -17,6 +17,9 @@ use wbt_site::content::source::Source;
 use wbt_site::diagnostic;
 use wbt_site::server::{self, ServerOptions};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -61,46 +64,41 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     let routes = site.routes.len();
     let built_in = started.elapsed();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let listeners = match server::bind(args.addr, threads) {
+        Ok(listeners) => listeners,
         Err(error) => {
-            eprintln!("wbt-site: cannot start the async runtime: {error}");
+            eprintln!("wbt-site: cannot listen on {}: {error}", args.addr);
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(args.addr).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                eprintln!("wbt-site: cannot listen on {}: {error}", args.addr);
-                return ExitCode::FAILURE;
-            }
-        };
-        let addr = listener.local_addr().unwrap_or(args.addr);
-        println!(
-            "wbt-site: serving {} ({routes} routes, built in {} ms) on http://{addr}/",
-            options.source.describe(),
-            built_in.as_millis()
-        );
-        let shared = Arc::new(ArcSwap::from_pointee(site));
-        tokio::spawn(build::publish_when_due(shared.clone(), options, assets));
-        let app = server::app(
-            shared,
-            &ServerOptions {
-                request_timeout: Duration::from_secs(args.request_timeout),
-            },
-        );
-        match server::serve(listener, app, server::shutdown_signal()).await {
-            Ok(()) => {
-                tracing::info!("stopped");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("wbt-site: server error: {error}");
-                ExitCode::FAILURE
-            }
+    let addr = listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .unwrap_or(args.addr);
+    println!(
+        "wbt-site: serving {} ({routes} routes, built in {} ms) on http://{addr}/",
+        options.source.describe(),
+        built_in.as_millis()
+    );
+    let shared = Arc::new(ArcSwap::from_pointee(site));
+    let publisher = build::publish_when_due(shared.clone(), options, assets);
+    let app = server::app(
+        shared,
+        &ServerOptions {
+            request_timeout: Duration::from_secs(args.request_timeout),
+        },
+    );
+    match server::run(listeners, app, publisher) {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
         }
-    })
+        Err(error) => {
+            eprintln!("wbt-site: server error: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn check(args: &ContentArgs) -> ExitCode {

@@ -5,8 +5,13 @@
 //! The site sits behind an [`ArcSwap`], so a rebuild (a scheduled page coming due) swaps a
 //! whole new site in while requests in flight finish on the old one.
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -14,9 +19,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -63,21 +72,131 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
         ))
-        .layer(middleware::from_fn(limit_headers))
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(log_request))
+        .layer(GuardLayer)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight and returns.
+/// How long shutdown waits for requests in flight before giving up on them.
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+
+/// Binds `count` listeners to `addr` with `SO_REUSEPORT`, so that one thread each can
+/// accept on its own and the kernel spreads connections between them. With port 0, the
+/// first listener picks the port and the others join it.
+pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListener>> {
+    let mut listeners: Vec<std::net::TcpListener> = Vec::with_capacity(count.max(1));
+    let mut addr = addr;
+    for _ in 0..count.max(1) {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(true)?;
+        #[cfg(unix)]
+        socket.set_reuse_port(true)?;
+        socket.set_nonblocking(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(1024)?;
+        let listener: std::net::TcpListener = socket.into();
+        addr = listener.local_addr()?;
+        listeners.push(listener);
+        if cfg!(not(unix)) {
+            break;
+        }
+    }
+    Ok(listeners)
+}
+
+/// Serves `app` on every listener, one single-threaded runtime per listener (no work
+/// stealing, no cross-thread wake-ups: the nginx worker model), until Ctrl-C or SIGTERM;
+/// then each finishes its requests in flight. `background` runs beside the first.
+pub fn run(
+    listeners: Vec<std::net::TcpListener>,
+    app: Router,
+    background: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = Some(background);
+    let mut threads = Vec::with_capacity(listeners.len());
+    for (index, listener) in listeners.into_iter().enumerate() {
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        let stop = (index == 0).then(|| stop.clone());
+        let background = background.take();
+        let thread = std::thread::Builder::new()
+            .name(format!("wbt-server-{index}"))
+            .spawn(move || -> io::Result<()> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    if let Some(stop) = stop {
+                        tokio::spawn(async move {
+                            shutdown_signal().await;
+                            let _ = stop.send(true);
+                        });
+                    }
+                    if let Some(background) = background {
+                        tokio::spawn(background);
+                    }
+                    let listener = TcpListener::from_std(listener)?;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    serve(listener, app, shutdown).await
+                })
+            })?;
+        threads.push(thread);
+    }
+    drop(stop);
+    for thread in threads {
+        thread
+            .join()
+            .map_err(|_| io::Error::other("a server thread panicked"))??;
+    }
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, finishes
+/// the requests in flight (for at most 15 s) and returns.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .max_buf_size(MAX_HEADER_BYTES * 4)
+        .writev(false);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(app.clone());
+                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        if let Err(error) = connection.await {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(DRAIN_LIMIT) => {
+            tracing::warn!("requests still in flight after {DRAIN_LIMIT:?}: closing them");
+        }
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -113,12 +232,8 @@ async fn healthz() -> impl IntoResponse {
 }
 
 /// Every path but `/healthz`: a page, an asset, a redirect, or the 404 page.
-async fn serve_route(
-    State(site): State<SharedSite>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn serve_route(State(site): State<SharedSite>, request: Request) -> Response {
+    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -136,7 +251,7 @@ async fn serve_route(
     };
     let site = site.load();
     if let Some(resource) = site.routes.get(&path) {
-        return respond(resource, StatusCode::OK, &headers, head);
+        return respond(resource, StatusCode::OK, headers, head);
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     if let Some(target) = site.redirects.get(&path).or_else(|| {
@@ -150,7 +265,7 @@ async fn serve_route(
         return redirect(StatusCode::PERMANENT_REDIRECT, &format!("{path}/"), &query);
     }
     match site.not_found_for(&path) {
-        Some(page) => respond(page, StatusCode::NOT_FOUND, &headers, head),
+        Some(page) => respond(page, StatusCode::NOT_FOUND, headers, head),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
@@ -295,10 +410,115 @@ fn respond(resource: &Resource, status: StatusCode, headers: &HeaderMap, head: b
     response
 }
 
-/// Adds the security headers to every response, errors and panics included.
-async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+/// The outermost layer, written out by hand because it runs on every request: refuses
+/// oversized headers (431), adds the security headers to every response (errors, timeouts
+/// and panics included), and logs one line per request.
+#[derive(Clone, Debug, Default)]
+pub struct GuardLayer;
+
+impl<S> tower::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard { inner }
+    }
+}
+
+/// The service [`GuardLayer`] makes.
+#[derive(Clone, Debug)]
+pub struct Guard<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for Guard<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        let header_bytes: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        let state = if header_bytes > MAX_HEADER_BYTES {
+            GuardState::Refused {
+                response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
+            }
+        } else {
+            GuardState::Inner {
+                future: self.inner.call(request),
+            }
+        };
+        GuardFuture {
+            state,
+            started,
+            method,
+            uri,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Guard`].
+    pub struct GuardFuture<F> {
+        #[pin]
+        state: GuardState<F>,
+        started: Instant,
+        method: Method,
+        uri: Uri,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = GuardStateProjection]
+    enum GuardState<F> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response> },
+    }
+}
+
+impl<F> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.state.project() {
+            GuardStateProjection::Inner { future } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => response,
+                Poll::Ready(Err(never)) => match never {},
+                Poll::Pending => return Poll::Pending,
+            },
+            GuardStateProjection::Refused { response } => response
+                .take()
+                .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        };
+        add_security_headers(response.headers_mut());
+        tracing::info!(
+            target: "wbt_site::access",
+            method = %this.method,
+            path = this.uri.path(),
+            status = response.status().as_u16(),
+            micros = this.started.elapsed().as_micros() as u64,
+        );
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn add_security_headers(headers: &mut HeaderMap) {
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -315,36 +535,6 @@ async fn security_headers(request: Request, next: Next) -> Response {
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    response
-}
-
-/// Answers 431 when the request's headers are larger than [`MAX_HEADER_BYTES`].
-async fn limit_headers(request: Request, next: Next) -> Response {
-    let size: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    if size > MAX_HEADER_BYTES {
-        return StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response();
-    }
-    next.run(request).await
-}
-
-/// One log line per request: method, path, status, time taken.
-async fn log_request(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "wbt_site::access",
-        %method,
-        path,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-    );
-    response
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
