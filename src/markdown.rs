@@ -8,9 +8,10 @@
 //! whole output goes through ammonia, so an editor cannot inject script.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;
 
@@ -31,6 +32,15 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A link written as a site path, for checking against the real routes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InternalLink {
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+    /// The path, without query or fragment.
+    pub path: String,
+}
+
 /// What rendering a body gives.
 #[derive(Clone, Debug, Default)]
 pub struct Rendered {
@@ -41,6 +51,8 @@ pub struct Rendered {
     pub heading_ids: Vec<String>,
     /// `@/` links with a `#anchor`.
     pub anchored_links: Vec<AnchoredLink>,
+    /// Links and images to paths on this site written as paths (`/offices/`, `/media/a.pdf`).
+    pub internal_links: Vec<InternalLink>,
     pub problems: Vec<Problem>,
 }
 
@@ -94,10 +106,11 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES;
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+    let mut events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(body, options).into_offset_iter().collect();
 
     let mut rendered = Rendered::default();
+    check_structure(&events, &mut rendered);
     let mut used_ids = HashSet::new();
     for i in 0..events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
@@ -154,17 +167,140 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
 }
 
 /// The plain text of a heading whose start event came just before `events`.
-fn heading_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+fn heading_text(events: &[(Event<'_>, Range<usize>)]) -> String {
+    inline_text(events).0.trim().to_owned()
+}
+
+/// The text inside the element whose start event came just before `events`, up to its
+/// end, and whether it holds an image.
+fn inline_text(events: &[(Event<'_>, Range<usize>)]) -> (String, bool) {
     let mut text = String::new();
+    let mut depth = 0usize;
+    let mut has_image = false;
     for (event, _) in events {
         match event {
-            Event::End(TagEnd::Heading(_)) => break,
+            Event::Start(Tag::Image { .. }) => {
+                has_image = true;
+                depth += 1;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => break,
+            Event::End(_) => depth -= 1,
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
             _ => {}
         }
     }
-    text.trim().to_owned()
+    (text, has_image)
+}
+
+/// Link texts that say nothing once read out of context, as screen reader users often do.
+const VAGUE_LINK_TEXTS: [&str; 8] = [
+    "click here",
+    "here",
+    "read more",
+    "more",
+    "link",
+    "this link",
+    "learn more",
+    "this page",
+];
+
+/// Checks a body's structure for readers of assistive technology: images need alt text;
+/// headings start at `##` and do not skip levels; links say where they go. Also collects
+/// links written as site paths.
+fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &mut Rendered) {
+    let mut previous_level = 1;
+    let mut problem = |offset: usize, severity: Severity, message: String| {
+        rendered.problems.push(Problem {
+            offset,
+            severity,
+            message,
+        });
+    };
+    let mut internal_links = Vec::new();
+    for (i, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let level = *level as usize;
+                if level == 1 {
+                    problem(
+                        range.start,
+                        Severity::Warning,
+                        "a second h1: the page title is the page's h1, so start headings in the text at ##".to_owned(),
+                    );
+                } else if level > previous_level + 1 {
+                    problem(
+                        range.start,
+                        Severity::Warning,
+                        format!(
+                            "the heading jumps from h{previous_level} to h{level}: do not skip levels"
+                        ),
+                    );
+                }
+                previous_level = level;
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                if inline_text(&events[i + 1..]).0.trim().is_empty() {
+                    problem(
+                        range.start,
+                        Severity::Error,
+                        format!(
+                            "the image `{dest_url}` has no alt text: describe it between the brackets, ![like this]({dest_url})"
+                        ),
+                    );
+                }
+                internal_links.extend(internal_link(range.start, dest_url));
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let (text, has_image) = inline_text(&events[i + 1..]);
+                let text = text.trim().to_lowercase();
+                if text.is_empty() && !has_image {
+                    problem(
+                        range.start,
+                        Severity::Warning,
+                        format!("the link to `{dest_url}` has no text"),
+                    );
+                } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
+                    problem(
+                        range.start,
+                        Severity::Warning,
+                        format!(
+                            "the link text \"{text}\" says nothing on its own: name where the link goes"
+                        ),
+                    );
+                }
+                internal_links.extend(internal_link(range.start, dest_url));
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let lower = html.to_lowercase();
+                if lower.contains("<img") && !lower.contains("alt=") {
+                    problem(
+                        range.start,
+                        Severity::Error,
+                        "an <img> without an alt attribute: add alt=\"...\" describing it"
+                            .to_owned(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    rendered.internal_links = internal_links;
+}
+
+/// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
+fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
+    if !dest.starts_with('/') || dest.starts_with("//") {
+        return None;
+    }
+    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    Some(InternalLink {
+        offset,
+        path: percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned(),
+    })
 }
 
 /// A URL fragment from heading text: lower case letters and digits (any script), words
@@ -245,6 +381,48 @@ mod tests {
         assert!(!out.html.contains("onclick"));
         assert!(out.html.contains("class=\"align-center\""));
         assert!(!out.html.contains("style="));
+    }
+
+    #[test]
+    fn accessibility_problems_are_found() {
+        let out = render(
+            "# Title again\n\n#### Deep\n\n![](/media/a.png) [](/x/) [click here](/y/) [Belgrade office](/offices/belgrade/#top)\n\n<img src=\"/b.png\">\n",
+            &no_links,
+        );
+        let messages: Vec<_> = out
+            .problems
+            .iter()
+            .map(|p| (p.severity, p.message.as_str()))
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|(s, m)| *s == Severity::Warning && m.contains("a second h1"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|(_, m)| m.contains("jumps from h1 to h4"))
+        );
+        assert!(messages.iter().any(|(s, m)| *s == Severity::Error && m.contains("`/media/a.png` has no alt text")));
+        assert!(
+            messages
+                .iter()
+                .any(|(_, m)| m.contains("link to `/x/` has no text"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|(_, m)| m.contains("\"click here\" says nothing"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|(s, m)| *s == Severity::Error && m.contains("<img> without an alt"))
+        );
+        assert_eq!(out.problems.len(), 6, "{messages:?}");
+        let paths: Vec<_> = out.internal_links.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(paths, ["/media/a.png", "/x/", "/y/", "/offices/belgrade/"]);
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl Resource {
 }
 
 fn gzip(body: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     encoder.write_all(body).ok()?;
     encoder.finish().ok()
 }
@@ -91,7 +91,7 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
 fn brotli(body: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 9,
+        quality: 5,
         lgwin: 22,
         ..Default::default()
     };
@@ -127,6 +127,7 @@ impl RenderedSite {
 
 /// Renders `site` with `assets` into its routes.
 pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Error> {
+    let started = std::time::Instant::now();
     let ctx = Context::new(site, assets);
     let jobs: Vec<(&Page, &str)> = site
         .originals()
@@ -190,6 +191,7 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
         CachePolicy::Page,
         ctx.sitemap().into_bytes(),
     ));
+    let templates_done = std::time::Instant::now();
     let resources: Vec<(String, Resource)> = raw
         .into_par_iter()
         .map(|(path, mime, cache, body)| (path, Resource::new(mime, cache, body)))
@@ -197,6 +199,12 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
     for (path, resource) in resources {
         rendered.routes.insert(path, Arc::new(resource));
     }
+    tracing::debug!(
+        templates_ms = (templates_done - started).as_millis() as u64,
+        compression_ms = templates_done.elapsed().as_millis() as u64,
+        routes = rendered.routes.len(),
+        "rendered"
+    );
 
     for language in &site.languages {
         let html = ctx.not_found(&language.code)?;

@@ -26,6 +26,9 @@ use front_matter::{
 pub use i18n::UiStrings;
 pub use source::SourceFile;
 
+/// Descriptions longer than this are cut in search results: a warning.
+pub const MAX_DESCRIPTION: usize = 160;
+
 /// What a load needs beside the files.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -338,9 +341,12 @@ impl<'a> Loader<'a> {
         self.cross_link(&mut drafts, &config);
 
         // Stage 5: Markdown bodies, with `@/` links resolved in each page's language.
-        self.render_bodies(&mut drafts, &languages[0].code);
+        let links = self.render_bodies(&mut drafts, &languages[0].code);
 
-        // Stage 6: keep what is published.
+        // Stage 6: links against headings, routes and media, now that every page exists.
+        self.check_links(&drafts, links, &media, &languages);
+
+        // Stage 7: keep what is published.
         let mut next_publication: Option<Timestamp> = None;
         let mut pages = Vec::with_capacity(drafts.len());
         for draft in drafts {
@@ -598,6 +604,21 @@ impl<'a> Loader<'a> {
             &mut |o, m| error(&mut errors, o, m),
         );
 
+        if let Some(d) = &fm.description
+            && d.get_ref().chars().count() > MAX_DESCRIPTION
+        {
+            errors.push(Diagnostic::at(
+                Severity::Warning,
+                &path,
+                &text,
+                at(d.span().start),
+                format!(
+                    "the description has {} characters: search engines cut it after about {MAX_DESCRIPTION}",
+                    d.get_ref().chars().count()
+                ),
+            ));
+        }
+
         let mut date = None;
         if let Some(d) = &fm.date {
             match page_date(d.get_ref()) {
@@ -761,7 +782,7 @@ impl<'a> Loader<'a> {
         };
         let scheduled = date.is_some_and(|d| d.at > self.options.now);
         let draft_flag = fm.draft;
-        let failed = !errors.is_empty();
+        let failed = errors.iter().any(Diagnostic::is_error);
         self.diagnostics.extend(errors);
         if failed {
             return None;
@@ -1057,7 +1078,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Renders every body in parallel, resolving `@/` links and then checking their anchors.
-    fn render_bodies(&mut self, drafts: &mut [Draft], default_lang: &str) {
+    fn render_bodies(&mut self, drafts: &mut [Draft], default_lang: &str) -> Vec<LinkToCheck> {
         struct Target {
             path: String,
             hidden: bool,
@@ -1073,10 +1094,10 @@ impl<'a> Loader<'a> {
                 },
             );
         }
-        let anchors_wanted = std::sync::Mutex::new(Vec::new());
-        let problems: Vec<Diagnostic> = drafts
+        let rendered: Vec<(Vec<Diagnostic>, Vec<LinkToCheck>)> = drafts
             .par_iter_mut()
-            .flat_map_iter(|draft| {
+            .enumerate()
+            .map(|(index, draft)| {
                 let lang = draft.page.lang.clone();
                 let prefix = if lang == default_lang {
                     String::new()
@@ -1084,7 +1105,6 @@ impl<'a> Loader<'a> {
                     format!("/{lang}")
                 };
                 let body = &draft.text[draft.body_offset..];
-                let mut wanted = Vec::new();
                 let resolve = |target: &str| -> Resolution {
                     let (file, anchor) = match target.split_once('#') {
                         Some((file, anchor)) => (file, Some(anchor)),
@@ -1122,55 +1142,200 @@ impl<'a> Loader<'a> {
                     }
                 };
                 let rendered = markdown::render(body, &resolve);
-                for link in &rendered.anchored_links {
-                    wanted.push((
-                        draft.page.file.clone(),
-                        draft.text.clone(),
-                        draft.body_offset + link.offset,
-                        strip_language(&link.file),
-                        link.anchor.clone(),
-                    ));
-                }
+                let at = |offset: usize| draft.body_offset + offset;
+                let mut links: Vec<LinkToCheck> = rendered
+                    .anchored_links
+                    .iter()
+                    .map(|link| LinkToCheck {
+                        draft: index,
+                        offset: at(link.offset),
+                        target: LinkTarget::Anchor {
+                            key: strip_language(&link.file),
+                            anchor: link.anchor.clone(),
+                        },
+                    })
+                    .collect();
+                links.extend(rendered.internal_links.iter().map(|link| LinkToCheck {
+                    draft: index,
+                    offset: at(link.offset),
+                    target: LinkTarget::Path(link.path.clone()),
+                }));
+                let diagnostics = rendered
+                    .problems
+                    .into_iter()
+                    .map(|p| {
+                        Diagnostic::at(p.severity, &draft.page.file, &draft.text, at(p.offset), p.message)
+                    })
+                    .collect();
                 let page = &mut draft.page;
                 page.body_html = rendered.html;
                 page.toc = rendered.toc;
                 page.heading_ids = rendered.heading_ids;
-                if !wanted.is_empty()
-                    && let Ok(mut all) = anchors_wanted.lock() {
-                        all.extend(wanted);
-                    }
-                let file = page.file.clone();
-                let text = &draft.text;
-                let offset = draft.body_offset;
-                rendered
-                    .problems
-                    .into_iter()
-                    .map(|p| Diagnostic::at(p.severity, &file, text, offset + p.offset, p.message))
-                    .collect::<Vec<_>>()
+                (diagnostics, links)
             })
             .collect();
-        self.diagnostics.extend(problems);
+        let mut links = Vec::new();
+        for (diagnostics, page_links) in rendered {
+            self.diagnostics.extend(diagnostics);
+            links.extend(page_links);
+        }
+        links
+    }
 
-        // Anchors: `@/page.md#id` must name a heading of the target, in the default language.
+    /// Checks links once every page is rendered: `@/page.md#id` anchors against the
+    /// target's headings, site paths (`/offices/`, `/media/a.pdf`) against the real
+    /// routes; and reports media files that nothing uses.
+    fn check_links(
+        &mut self,
+        drafts: &[Draft],
+        links: Vec<LinkToCheck>,
+        media: &[SourceFile],
+        languages: &[Language],
+    ) {
+        let default_lang = &languages[0].code;
         let ids: HashMap<&str, &[String]> = drafts
             .iter()
-            .filter(|d| d.page.lang == default_lang)
+            .filter(|d| d.page.lang == *default_lang)
             .map(|d| (d.page.key.as_str(), d.page.heading_ids.as_slice()))
             .collect();
-        for (file, text, offset, key, anchor) in anchors_wanted.into_inner().unwrap_or_default() {
-            if let Some(headings) = ids.get(key.as_str())
-                && !headings.contains(&anchor)
-                && !anchor.is_empty()
+
+        // Every path a visitor can reach, and the hidden pages and aliases beside them.
+        let mut routes: BTreeSet<String> = ["/", "/robots.txt", "/sitemap.xml", "/healthz"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut hidden = BTreeSet::new();
+        let mut aliases: HashMap<&str, &str> = HashMap::new();
+        let mut members: HashMap<Section, usize> = HashMap::new();
+        for draft in drafts.iter().filter(|d| d.page.lang == *default_lang) {
+            let page = &draft.page;
+            let visible = !page.draft && !page.scheduled;
+            for language in languages {
+                let own = drafts
+                    .iter()
+                    .find(|d| d.page.key == page.key && d.page.lang == language.code);
+                let path = match own {
+                    Some(d) => d.page.path.clone(),
+                    None if language.code == *default_lang => page.path.clone(),
+                    None => format!("/{}{}", language.code, page.path),
+                };
+                if visible {
+                    routes.insert(path)
+                } else {
+                    hidden.insert(path)
+                };
+            }
+            if visible && let Some(section) = page.section.filter(|s| page.is_section_member(*s)) {
+                *members.entry(section).or_default() += 1;
+            }
+            for alias in &page.aliases {
+                aliases.insert(alias, &page.path);
+            }
+        }
+        for (section, count) in members {
+            for n in 2..=count.div_ceil(crate::render::PAGE_SIZE) {
+                for language in languages {
+                    let prefix = if language.code == *default_lang {
+                        String::new()
+                    } else {
+                        format!("/{}", language.code)
+                    };
+                    routes.insert(format!("{prefix}/{}/page/{n}/", section.dir()));
+                }
+            }
+        }
+        let mut used_media = BTreeSet::new();
+        for file in media {
+            routes.insert(format!("/{}", file.path));
+        }
+        for draft in drafts {
+            if let PageKind::Person(person) = &draft.page.kind
+                && let Some(photo) = &person.photo
             {
-                self.diagnostics.push(Diagnostic::error(
-                    &file,
-                    &text,
-                    offset,
-                    format!("`{key}` has no heading with the id `{anchor}`"),
-                ));
+                used_media.insert(format!("/{}", photo.get_ref().trim_start_matches('/')));
+            }
+        }
+
+        for link in links {
+            let draft = &drafts[link.draft];
+            let report = |severity: Severity, message: String| {
+                Diagnostic::at(
+                    severity,
+                    &draft.page.file,
+                    &draft.text,
+                    link.offset,
+                    message,
+                )
+            };
+            let diagnostic = match &link.target {
+                LinkTarget::Anchor { key, anchor } => ids
+                    .get(key.as_str())
+                    .filter(|headings| !anchor.is_empty() && !headings.contains(anchor))
+                    .map(|_| {
+                        report(
+                            Severity::Error,
+                            format!("`{key}` has no heading with the id `{anchor}`"),
+                        )
+                    }),
+                LinkTarget::Path(path) => {
+                    used_media.insert(path.clone());
+                    if routes.contains(path) {
+                        None
+                    } else if hidden.contains(path) {
+                        Some(report(
+                            Severity::Warning,
+                            format!(
+                                "{path} is a draft or scheduled page, which visitors cannot see yet"
+                            ),
+                        ))
+                    } else if let Some(target) = aliases.get(path.as_str()) {
+                        Some(report(
+                            Severity::Warning,
+                            format!(
+                                "{path} is an old address of {target}: link to {target} directly"
+                            ),
+                        ))
+                    } else if routes.contains(&format!("{path}/")) {
+                        Some(report(
+                            Severity::Warning,
+                            format!("{path} redirects to {path}/: link to {path}/ directly"),
+                        ))
+                    } else {
+                        Some(report(
+                            Severity::Error,
+                            format!("{path} is not a page or file of this site"),
+                        ))
+                    }
+                }
+            };
+            self.diagnostics.extend(diagnostic);
+        }
+
+        for file in media {
+            if !used_media.contains(&format!("/{}", file.path)) {
+                self.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    ..Diagnostic::file_error(&file.path, "nothing links to this file")
+                });
             }
         }
     }
+}
+
+/// A link found while rendering, checked once every page exists.
+struct LinkToCheck {
+    /// Index of the page's draft.
+    draft: usize,
+    /// Byte offset in the page's file.
+    offset: usize,
+    target: LinkTarget,
+}
+
+enum LinkTarget {
+    /// `@/key#anchor`.
+    Anchor { key: String, anchor: String },
+    /// A site path such as `/offices/` or `/media/a.pdf`.
+    Path(String),
 }
 
 /// The languages of `config`, the default first.
