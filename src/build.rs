@@ -22,6 +22,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Overrides `base_url` in site.toml.
     pub base_url: Option<String>,
+    /// Render for live preview: reload script in pages, no compression.
+    pub live_reload: bool,
 }
 
 /// Loads the site from `options.source` as of `now`. Errors come back as the full list of
@@ -49,7 +51,7 @@ pub fn load(
 /// Loads and renders the site as of now.
 pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Vec<Diagnostic>> {
     let site = load(options, assets, Timestamp::now())?;
-    render::render(&site, assets).map_err(|error| {
+    render::render(&site, assets, options.live_reload).map_err(|error| {
         vec![Diagnostic::file_error(
             "templates",
             format!("a template failed to render: {error}"),

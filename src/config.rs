@@ -35,6 +35,23 @@ pub enum Command {
     Check(ContentArgs),
     /// Render the whole site into a folder of static files for any web server or CDN.
     Build(BuildArgs),
+    /// Start a new page with its section's fields: `wbt-site new offices/tirana`.
+    New(NewArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct NewArgs {
+    /// `SECTION/SLUG` (`offices/tirana`, `news/new-centre`) or `SLUG` for a plain page.
+    #[arg(value_name = "SECTION/SLUG")]
+    pub page: String,
+    /// Content folder to write into.
+    #[arg(
+        long,
+        env = "WBT_CONTENT",
+        value_name = "DIR",
+        default_value = "content"
+    )]
+    pub content: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -62,6 +79,10 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     pub addr: SocketAddr,
+    /// Live preview: rebuild when a file under the content folder changes, reload open
+    /// pages, show errors in the browser. Uses `--content`, or `./content`.
+    #[arg(long, env = "WBT_WATCH")]
+    pub watch: bool,
     /// Seconds a request may take before it is answered with 408.
     #[arg(
         long,

@@ -13,7 +13,9 @@ pub mod diagnostic;
 pub mod export;
 pub mod markdown;
 pub mod render;
+pub mod scaffold;
 pub mod server;
+pub mod watch;
 
 pub use content::{LoadOptions, Site};
 pub use diagnostic::{Diagnostic, Severity};

@@ -12,10 +12,20 @@ use tracing_subscriber::EnvFilter;
 
 use wbt_site::assets::Assets;
 use wbt_site::build::{self, BuildOptions};
-use wbt_site::config::{Cli, Command, ContentArgs, ServeArgs};
+use wbt_site::config::{Cli, Command, ContentArgs, NewArgs, ServeArgs};
 use wbt_site::content::source::Source;
 use wbt_site::diagnostic;
 use wbt_site::server::{self, ServerOptions};
+use wbt_site::watch;
+
+/// Prints a line on stdout, ignoring a closed stdout (a supervisor that stopped reading
+/// must not bring the server down the way `println!` would).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -33,6 +43,24 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Check(args) => check(&args),
         Command::Build(args) => export(&args.content, &args.out),
+        Command::New(args) => new_page(&args),
+    }
+}
+
+fn new_page(args: &NewArgs) -> ExitCode {
+    let today = jiff::Zoned::now().date();
+    match wbt_site::scaffold::new_page(&args.content, &args.page, today) {
+        Ok(path) => {
+            say!(
+                "wbt-site: wrote {}: a draft with every field of its section; fill it in, then run `wbt-site check`",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("wbt-site: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -41,11 +69,21 @@ fn build_options(args: &ContentArgs) -> BuildOptions {
         source: args.content.clone().map_or(Source::Embedded, Source::Dir),
         drafts: args.drafts,
         base_url: args.base_url.clone(),
+        live_reload: false,
     }
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    let options = build_options(&args.content);
+fn serve(mut args: ServeArgs) -> ExitCode {
+    if args.watch && args.content.content.is_none() {
+        let default = std::path::PathBuf::from("content");
+        if !default.join("site.toml").is_file() {
+            eprintln!("wbt-site: --watch needs a content folder: pass --content DIR");
+            return ExitCode::FAILURE;
+        }
+        args.content.content = Some(default);
+    }
+    let mut options = build_options(&args.content);
+    options.live_reload = args.watch;
     let assets = Arc::new(Assets::embedded());
     let started = Instant::now();
     let site = match build::build(&options, &assets) {
@@ -76,17 +114,40 @@ fn serve(args: ServeArgs) -> ExitCode {
         .first()
         .and_then(|l| l.local_addr().ok())
         .unwrap_or(args.addr);
-    println!(
+    say!(
         "wbt-site: serving {} ({routes} routes, built in {} ms) on http://{addr}/",
         options.source.describe(),
         built_in.as_millis()
     );
     let shared = Arc::new(ArcSwap::from_pointee(site));
+    let live_reload = args.watch.then(|| tokio::sync::broadcast::channel(16).0);
+    let _watcher = match (&live_reload, &options.source) {
+        (Some(reload), Source::Dir(dir)) => {
+            match watch::watch(
+                dir,
+                options.clone(),
+                assets.clone(),
+                shared.clone(),
+                reload.clone(),
+            ) {
+                Ok(watcher) => {
+                    say!("wbt-site: watching {} for changes", dir.display());
+                    Some(watcher)
+                }
+                Err(error) => {
+                    eprintln!("wbt-site: cannot watch {}: {error}", dir.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        _ => None,
+    };
     let publisher = build::publish_when_due(shared.clone(), options, assets);
     let app = server::app(
         shared,
         &ServerOptions {
             request_timeout: Duration::from_secs(args.request_timeout),
+            live_reload,
         },
     );
     match server::run(listeners, app, publisher) {
@@ -132,7 +193,7 @@ fn export(args: &ContentArgs, out: &std::path::Path) -> ExitCode {
     }
     match wbt_site::export::export(&site, out) {
         Ok(summary) => {
-            println!(
+            say!(
                 "wbt-site: wrote {} files ({} KiB) to {} in {} ms",
                 summary.files,
                 summary.bytes / 1024,

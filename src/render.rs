@@ -53,13 +53,23 @@ pub struct Resource {
 impl Resource {
     /// Prepares `body`, compressing it when its type is text.
     pub fn new(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
+        Resource::prepare(content_type, cache, body, true)
+    }
+
+    /// Prepares `body` without compressed variants (for live preview, where every
+    /// rebuild counts and the page must stay plain text to carry the reload script).
+    pub fn uncompressed(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
+        Resource::prepare(content_type, cache, body, false)
+    }
+
+    fn prepare(content_type: &str, cache: CachePolicy, body: Vec<u8>, compress: bool) -> Resource {
         let digest = Sha256::digest(&body);
         let etag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let compressible = content_type.starts_with("text/")
             || content_type.contains("xml")
             || content_type.contains("json")
             || content_type.contains("javascript");
-        let (gzip, brotli) = if compressible && body.len() > 256 {
+        let (gzip, brotli) = if compress && compressible && body.len() > 256 {
             (
                 gzip(&body)
                     .filter(|z| z.len() < body.len())
@@ -112,6 +122,12 @@ pub struct RenderedSite {
     pub next_publication: Option<Timestamp>,
     /// Problems that did not stop the site.
     pub warnings: Vec<Diagnostic>,
+    /// Rendered for live preview (`serve --watch`): pages carry the reload script and must
+    /// be revalidated on every visit.
+    pub live: bool,
+    /// Under `--watch`, when the content has errors: the page that shows them, answered in
+    /// place of every page while the last good assets stay served.
+    pub overlay: Option<Arc<Resource>>,
 }
 
 impl RenderedSite {
@@ -125,8 +141,16 @@ impl RenderedSite {
     }
 }
 
-/// Renders `site` with `assets` into its routes.
-pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Error> {
+/// The script tag live preview adds to every page.
+pub const LIVE_RELOAD_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
+
+/// Renders `site` with `assets` into its routes. With `live_reload`, pages carry the
+/// reload script and nothing is compressed.
+pub fn render(
+    site: &Site,
+    assets: &Assets,
+    live_reload: bool,
+) -> Result<RenderedSite, askama::Error> {
     let started = std::time::Instant::now();
     let ctx = Context::new(site, assets);
     let jobs: Vec<(&Page, &str)> = site
@@ -144,7 +168,21 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
     let mut rendered = RenderedSite {
         next_publication: site.next_publication,
         warnings: site.warnings.clone(),
+        live: live_reload,
         ..RenderedSite::default()
+    };
+    let page_body = |html: String| {
+        if live_reload {
+            html.replacen("</body>", &format!("{LIVE_RELOAD_TAG}\n</body>"), 1)
+                .into_bytes()
+        } else {
+            html.into_bytes()
+        }
+    };
+    let prepare = if live_reload {
+        Resource::uncompressed
+    } else {
+        Resource::new
     };
     let mut raw: Vec<(String, &str, CachePolicy, Vec<u8>)> = pages
         .into_iter()
@@ -153,7 +191,7 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
                 path,
                 "text/html; charset=utf-8",
                 CachePolicy::Page,
-                html.into_bytes(),
+                page_body(html),
             )
         })
         .collect();
@@ -194,7 +232,7 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
     let templates_done = std::time::Instant::now();
     let resources: Vec<(String, Resource)> = raw
         .into_par_iter()
-        .map(|(path, mime, cache, body)| (path, Resource::new(mime, cache, body)))
+        .map(|(path, mime, cache, body)| (path, prepare(mime, cache, body)))
         .collect();
     for (path, resource) in resources {
         rendered.routes.insert(path, Arc::new(resource));
@@ -211,10 +249,10 @@ pub fn render(site: &Site, assets: &Assets) -> Result<RenderedSite, askama::Erro
         let prefix = format!("{}/", site.lang_prefix(&language.code));
         rendered.not_found.push((
             prefix,
-            Arc::new(Resource::new(
+            Arc::new(prepare(
                 "text/html; charset=utf-8",
                 CachePolicy::Page,
-                html.into_bytes(),
+                page_body(html),
             )),
         ));
     }

@@ -19,6 +19,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hyper::server::conn::http1;
@@ -27,6 +28,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -51,20 +53,32 @@ pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
 pub struct ServerOptions {
     /// A request taking longer is answered with 408.
     pub request_timeout: Duration,
+    /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream, which sends `reload`
+    /// whenever something is sent on this channel.
+    pub live_reload: Option<broadcast::Sender<()>>,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             request_timeout: Duration::from_secs(10),
+            live_reload: None,
         }
     }
 }
 
 /// The router: `/healthz`, then every other path looked up in the site.
 pub fn app(site: SharedSite, options: &ServerOptions) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
+    let mut router = Router::new().route("/healthz", get(healthz));
+    if let Some(reload) = options.live_reload.clone() {
+        router = router
+            .route("/_wbt/live.js", get(live_reload_script))
+            .route(
+                "/_wbt/events",
+                get(move || live_reload_events(reload.subscribe())),
+            );
+    }
+    router
         .fallback(serve_route)
         .with_state(site)
         .layer(CatchPanicLayer::custom(panic_response))
@@ -224,6 +238,31 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+async fn live_reload_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        crate::watch::LIVE_RELOAD_SCRIPT,
+    )
+}
+
+/// Server-sent events: one `reload` event each time the site is swapped.
+async fn live_reload_events(
+    receiver: broadcast::Receiver<()>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        match receiver.recv().await {
+            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                Some((Ok(Event::default().event("reload").data("")), receiver))
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
 async fn healthz() -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -250,8 +289,23 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
         return (StatusCode::BAD_REQUEST, "bad request path\n").into_response();
     };
     let site = site.load();
+    if let Some(overlay) = &site.overlay {
+        let is_page = site
+            .routes
+            .get(&path)
+            .is_none_or(|r| r.content_type.starts_with("text/html"));
+        if is_page {
+            return respond(
+                overlay,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                headers,
+                head,
+                true,
+            );
+        }
+    }
     if let Some(resource) = site.routes.get(&path) {
-        return respond(resource, StatusCode::OK, headers, head);
+        return respond(resource, StatusCode::OK, headers, head, site.live);
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     if let Some(target) = site.redirects.get(&path).or_else(|| {
@@ -265,7 +319,7 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
         return redirect(StatusCode::PERMANENT_REDIRECT, &format!("{path}/"), &query);
     }
     match site.not_found_for(&path) {
-        Some(page) => respond(page, StatusCode::NOT_FOUND, headers, head),
+        Some(page) => respond(page, StatusCode::NOT_FOUND, headers, head, site.live),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
@@ -357,7 +411,14 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// The response for `resource`: the right encoding, ETag, caching, 304 when unchanged.
-fn respond(resource: &Resource, status: StatusCode, headers: &HeaderMap, head: bool) -> Response {
+/// `live`: under live preview, pages are revalidated on every visit.
+fn respond(
+    resource: &Resource,
+    status: StatusCode,
+    headers: &HeaderMap,
+    head: bool,
+    live: bool,
+) -> Response {
     let encoding = choose_encoding(headers, resource);
     let (body, coding, etag) = match encoding {
         Encoding::Brotli => (
@@ -373,6 +434,8 @@ fn respond(resource: &Resource, status: StatusCode, headers: &HeaderMap, head: b
         Encoding::Identity => (resource.identity.clone(), None, resource.etag.clone()),
     };
     let cache_control = match (status, resource.cache) {
+        (StatusCode::INTERNAL_SERVER_ERROR, _) => "no-store",
+        (_, CachePolicy::Page) if live => "no-cache",
         (StatusCode::NOT_FOUND, _) => "public, max-age=60",
         (_, CachePolicy::Page) => "public, max-age=60, must-revalidate",
         (_, CachePolicy::Immutable) => "public, max-age=31536000, immutable",

@@ -171,6 +171,7 @@ fn problems_of(dir: &tempfile::TempDir) -> Vec<wbt_site::Diagnostic> {
         source: wbt_site::content::source::Source::Dir(dir.path().to_owned()),
         drafts: false,
         base_url: None,
+        live_reload: false,
     };
     match wbt_site::build::build(&options, &wbt_site::assets::Assets::embedded()) {
         Ok(_) => panic!("the tree loaded without errors"),

@@ -265,6 +265,7 @@ fn the_embedded_content_loads_without_problems() {
         source: wbt_site::content::source::Source::Embedded,
         drafts: false,
         base_url: None,
+        live_reload: false,
     };
     let site = build::load(&options, &Assets::embedded(), Timestamp::now())
         .unwrap_or_else(|d| panic!("{}", wbt_site::diagnostic::report(&d)));

@@ -4,76 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use common::fixture;
-
-/// A running `wbt-site` and the address it printed.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts `command` (which must listen on port 0) and waits for its "serving" line.
-    fn start(mut command: Command) -> Server {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("a first line");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
-        Server { child, base }
-    }
-
-    /// Sends SIGTERM and returns the exit code and everything logged to stderr.
-    fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait works") {
-                let mut stderr = String::new();
-                if let Some(mut err) = self.child.stderr.take() {
-                    std::io::Read::read_to_string(&mut err, &mut stderr).ok();
-                }
-                return (status.code(), stderr);
-            }
-            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client builds")
-}
+use common::{Server, client, fixture};
 
 #[tokio::test]
 async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {

@@ -767,6 +767,17 @@ impl<'a> Loader<'a> {
         }
         if let Some(kind) = &kind {
             self.check_table(kind, &path, &text, split.front_offset, &mut errors);
+            let table_offset = present_tables(&fm)
+                .into_iter()
+                .find(|(table, _)| Some(*table) == expected)
+                .map_or(split.front_offset, |(_, offset)| at(offset));
+            for field in empty_required_fields(kind) {
+                error(
+                    &mut errors,
+                    table_offset,
+                    format!("`{field}` in [{}] is empty", expected.unwrap_or("home")),
+                );
+            }
         }
 
         let path_prefix = if is_translation {
@@ -859,7 +870,7 @@ impl<'a> Loader<'a> {
             }
             PageKind::Theme(theme) => {
                 let icon = theme.icon.get_ref();
-                if !self.options.icons.contains(icon) {
+                if !icon.is_empty() && !self.options.icons.contains(icon) {
                     errors.push(Diagnostic::error(
                         file,
                         text,
@@ -1009,25 +1020,29 @@ impl<'a> Loader<'a> {
         let mut originals: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         for draft in drafts.iter_mut() {
             let Some(fm) = &draft.front else { continue };
-            let resolve =
-                |section: Section, slug: &Spanned<String>, diags: &mut Vec<Diagnostic>| {
-                    let found = slugs.get(&(section, slug.get_ref().clone())).cloned();
-                    if found.is_none() {
-                        diags.push(Diagnostic::error(
-                            &draft.page.file,
-                            &draft.text,
-                            draft.front_offset + slug.span().start,
-                            format!(
-                                "there is no page `{}` in {}/ ({}/{}.md)",
-                                slug.get_ref(),
-                                section.dir(),
-                                section.dir(),
-                                slug.get_ref()
-                            ),
-                        ));
-                    }
-                    found
-                };
+            let resolve = |section: Section,
+                           slug: &Spanned<String>,
+                           diags: &mut Vec<Diagnostic>| {
+                let found = slugs.get(&(section, slug.get_ref().clone())).cloned();
+                let failed =
+                    self.failed_files
+                        .contains(&format!("{}/{}.md", section.dir(), slug.get_ref()));
+                if found.is_none() && !failed {
+                    diags.push(Diagnostic::error(
+                        &draft.page.file,
+                        &draft.text,
+                        draft.front_offset + slug.span().start,
+                        format!(
+                            "there is no page `{}` in {}/ ({}/{}.md)",
+                            slug.get_ref(),
+                            section.dir(),
+                            section.dir(),
+                            slug.get_ref()
+                        ),
+                    ));
+                }
+                found
+            };
             let mut themes = Vec::new();
             for slug in &fm.themes {
                 if let Some(key) = resolve(Section::Themes, slug, &mut self.diagnostics) {
@@ -1094,6 +1109,7 @@ impl<'a> Loader<'a> {
                 },
             );
         }
+        let failed = &self.failed_files;
         let rendered: Vec<(Vec<Diagnostic>, Vec<LinkToCheck>)> = drafts
             .par_iter_mut()
             .enumerate()
@@ -1120,6 +1136,11 @@ impl<'a> Loader<'a> {
                                 .map(|t| (format!("{prefix}{}", t.path), t.hidden))
                         });
                     match found {
+                        // A page that failed to parse has its own error already.
+                        None if failed.contains(&key) => Resolution {
+                            url: None,
+                            problem: None,
+                        },
                         None => Resolution::problem(
                             Severity::Error,
                             format!("`@/{file}` links to a page that does not exist"),
@@ -1483,6 +1504,28 @@ fn present_tables(fm: &FrontMatter) -> Vec<(&'static str, usize)> {
         tables.push(("project", t.span().start));
     }
     tables
+}
+
+/// Required texts of a section table that are empty (or only spaces).
+fn empty_required_fields(kind: &PageKind) -> Vec<&'static str> {
+    let blank = |text: &str| text.trim().is_empty();
+    let mut fields = Vec::new();
+    match kind {
+        PageKind::Home(home) if blank(&home.lead) => fields.push("lead"),
+        PageKind::Office(office) => {
+            if blank(&office.city) {
+                fields.push("city");
+            }
+            if blank(office.country.get_ref()) {
+                fields.push("country");
+            }
+        }
+        PageKind::Country(country) if blank(&country.name) => fields.push("name"),
+        PageKind::Theme(theme) if blank(theme.icon.get_ref()) => fields.push("icon"),
+        PageKind::Person(person) if blank(&person.role) => fields.push("role"),
+        _ => {}
+    }
+    fields
 }
 
 fn table_fields(table: &str) -> &'static str {

@@ -2,8 +2,11 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::Router;
@@ -29,6 +32,7 @@ pub fn options(name: &str) -> BuildOptions {
         source: Source::Dir(fixture(name)),
         drafts: false,
         base_url: None,
+        live_reload: false,
     }
 }
 
@@ -112,4 +116,93 @@ pub async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Repl
         request = request.header(*name, *value);
     }
     send(app, request.body(Body::empty()).expect("request builds")).await
+}
+
+/// A running `wbt-site` and the address it printed.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    /// Kept open so the server can go on printing.
+    pub stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Server {
+    /// Starts `command` (which must listen on port 0) and waits for its "serving" line.
+    pub fn start(mut command: Command) -> Server {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a first line");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Server {
+            child,
+            base,
+            stdout,
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit code and everything logged to stderr.
+    pub fn terminate(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                let mut stderr = String::new();
+                if let Some(mut err) = self.child.stderr.take() {
+                    std::io::Read::read_to_string(&mut err, &mut stderr).ok();
+                }
+                return (status.code(), stderr);
+            }
+            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+/// Copies a fixture tree into a temporary folder that a test may change.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixture(name), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
 }

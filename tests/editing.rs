@@ -1,0 +1,338 @@
+//! The editors' workflow: `check` reports, `serve --watch` live preview with its error
+//! overlay, scheduled pages appearing on a running server, and `new` pages. Each test runs
+//! the real binary on a temporary copy of the `site` fixture.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Server, client, copy_fixture};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wbt-site");
+
+fn check(dir: &std::path::Path) -> (Option<i32>, String) {
+    let output = Command::new(BIN)
+        .arg("check")
+        .arg("--content")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn check_reports_accessibility_links_media_and_descriptions() {
+    let dir = copy_fixture("site");
+    fs::write(
+        dir.path().join("checked.md"),
+        "+++\ntitle = \"Checked\"\ndescription = \"A page with every kind of problem check looks for.\"\n+++\n\n\
+         # Second h1\n\n#### Skipped\n\n![](/media/doc.txt)\n\n[click here](/offices/alpha/) [](/about/)\n\n\
+         [gone](/offices/gamma/) [bare](/offices/alpha) [old](/old-about/) [draft](/news/draft-item/)\n",
+    )
+    .unwrap();
+    let long = "x".repeat(170);
+    fs::write(
+        dir.path().join("long.md"),
+        format!("+++\ntitle = \"Long\"\ndescription = \"{long}\"\n+++\n\n[Alpha office](/offices/alpha/)\n"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("media/unused.pdf"), b"%PDF-1.4").unwrap();
+    let (code, report) = check(dir.path());
+    assert_eq!(code, Some(1), "{report}");
+    for line in [
+        "checked.md:6:1: warning: a second h1",
+        "checked.md:8:1: warning: the heading jumps from h1 to h4",
+        "checked.md:10:1: error: the image `/media/doc.txt` has no alt text",
+        "checked.md:12:1: warning: the link text \"click here\" says nothing on its own",
+        "checked.md:12:31: warning: the link to `/about/` has no text",
+        "checked.md:14:1: error: /offices/gamma/ is not a page or file of this site",
+        "checked.md:14:25: warning: /offices/alpha redirects to /offices/alpha/",
+        "checked.md:14:48: warning: /old-about/ is an old address of /about/",
+        "checked.md:14:67: warning: /news/draft-item/ is a draft or scheduled page",
+        "long.md:3:15: warning: the description has 170 characters",
+        "media/unused.pdf:1:1: warning: nothing links to this file",
+        "2 errors, 9 warnings",
+    ] {
+        assert!(report.contains(line), "missing {line:?} in:\n{report}");
+    }
+    assert!(
+        report.contains("14 | [gone](/offices/gamma/)"),
+        "the offending line is shown"
+    );
+    assert!(
+        !report.contains("media/doc.txt:1:1: warning"),
+        "an image counts as a use"
+    );
+}
+
+#[tokio::test]
+async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
+    let dir = copy_fixture("site");
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path());
+    let server = Server::start(command);
+    let http = client();
+    let url = |path: &str| format!("{}{path}", server.base);
+
+    let page = http
+        .get(url("/about/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<script src=\"/_wbt/live.js\" defer></script>"),
+        "reload script injected"
+    );
+    let script = http.get(url("/_wbt/live.js")).send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(
+        script
+            .text()
+            .await
+            .unwrap()
+            .contains("EventSource('/_wbt/events')")
+    );
+
+    let mut events = http.get(url("/_wbt/events")).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let mut next_reload = async || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = String::new();
+        while Instant::now() < deadline {
+            let chunk = tokio::time::timeout(Duration::from_secs(20), events.chunk())
+                .await
+                .expect("an event within 20 s")
+                .expect("stream reads")
+                .expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: reload") {
+                return;
+            }
+        }
+        panic!("no reload event: {seen}");
+    };
+
+    // An edit written through a temporary file and a rename, as many editors save.
+    let about = dir.path().join("about.md");
+    let edited = fs::read_to_string(&about)
+        .unwrap()
+        .replace("About the fixture", "About, edited");
+    let temp = dir.path().join(".about.md.swp");
+    fs::write(&temp, edited).unwrap();
+    fs::rename(&temp, &about).unwrap();
+    next_reload().await;
+    let page = http.get(url("/about/")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<h1>About, edited</h1>")
+    );
+
+    // A broken file: the overlay shows the report; assets and the last good site stay.
+    let alpha = dir.path().join("offices/alpha.md");
+    let good = fs::read_to_string(&alpha).unwrap();
+    fs::write(
+        &alpha,
+        good.replace("title = \"Alpha\"", "titel = \"Alpha\""),
+    )
+    .unwrap();
+    next_reload().await;
+    let overlay = http.get(url("/about/")).send().await.unwrap();
+    assert_eq!(overlay.status(), 500);
+    let overlay = overlay.text().await.unwrap();
+    assert!(
+        overlay.contains("offices/alpha.md:2:1: error: unknown field `titel`"),
+        "{overlay}"
+    );
+    assert!(
+        overlay.contains("/_wbt/live.js"),
+        "the overlay reloads itself too"
+    );
+    let media = http.get(url("/media/doc.txt")).send().await.unwrap();
+    assert_eq!(media.status(), 200, "files are still served");
+
+    // Fixing the file brings the site back, without a restart.
+    fs::write(&alpha, good).unwrap();
+    next_reload().await;
+    let page = http.get(url("/offices/alpha/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Alpha City"));
+
+    let (code, _) = server.terminate();
+    assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
+async fn a_scheduled_page_appears_on_the_running_server_on_time() {
+    let dir = copy_fixture("site");
+    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
+    let due = due.round(jiff::Unit::Second).unwrap();
+    fs::write(
+        dir.path().join("news/soon.md"),
+        format!("+++\ntitle = \"Soon\"\ndescription = \"Due in a few seconds.\"\ndate = {due}\n+++\n\nIt is time.\n"),
+    )
+    .unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path());
+    let server = Server::start(command);
+    let http = client();
+    assert_eq!(
+        http.get(format!("{}/news/soon/", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let listing = http
+        .get(format!("{}/news/", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listing.contains("/news/soon/"));
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = http
+            .get(format!("{}/news/soon/", server.base))
+            .send()
+            .await
+            .unwrap();
+        if reply.status() == 200 {
+            assert!(jiff::Timestamp::now() >= due, "not before its time");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page did not appear within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let listing = http
+        .get(format!("{}/news/", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains("/news/soon/"), "and in its listing");
+    let sitemap = http
+        .get(format!("{}/sitemap.xml", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sitemap.contains("/news/soon/"), "and in the sitemap");
+    server.terminate();
+}
+
+#[test]
+fn new_pages_start_with_their_sections_fields() {
+    let dir = copy_fixture("site");
+    for (target, file, fields) in [
+        (
+            "offices/tirana",
+            "offices/tirana.md",
+            &[
+                "[office]",
+                "city = \"\"",
+                "country = \"\"",
+                "latitude",
+                "# phone",
+            ][..],
+        ),
+        (
+            "countries/greece",
+            "countries/greece.md",
+            &["[country]", "iso = \"\"", "profile = []"][..],
+        ),
+        (
+            "themes/data",
+            "themes/data.md",
+            &["[theme]", "icon = \"\""][..],
+        ),
+        (
+            "leadership/deputy",
+            "leadership/deputy.md",
+            &["[person]", "role = \"\"", "# name"][..],
+        ),
+        (
+            "projects/next",
+            "projects/next.md",
+            &["[project]", "status = \"ongoing\"", "donors = []"][..],
+        ),
+        (
+            "contact-us",
+            "contact-us.md",
+            &["title = \"Contact us\"", "draft = true"][..],
+        ),
+    ] {
+        let output = Command::new(BIN)
+            .args(["new", target, "--content"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = fs::read_to_string(dir.path().join(file)).unwrap();
+        for field in fields {
+            assert!(text.contains(field), "{file} lacks {field:?}:\n{text}");
+        }
+        assert!(text.contains("description = \"\""));
+    }
+    let news = Command::new(BIN)
+        .args(["new", "news/opening", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(news.status.success());
+    let today = jiff::Zoned::now().date();
+    let text = fs::read_to_string(dir.path().join(format!("news/{today}-opening.md"))).unwrap();
+    assert!(text.contains(&format!("date = {today}")));
+
+    let again = Command::new(BIN)
+        .args(["new", "offices/tirana", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = Command::new(BIN)
+        .args(["new", "misc/x", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+
+    // The placeholders are what `check` asks the editor to fill in.
+    let (code, report) = check(dir.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        report.contains("offices/tirana.md:4:15: error: `description` is empty"),
+        "{report}"
+    );
+    assert!(report.contains("`city` in [office] is empty"), "{report}");
+}
