@@ -15,7 +15,7 @@ use wbt_site::build::{self, BuildOptions};
 use wbt_site::config::{Cli, Command, ContentArgs, NewArgs, ServeArgs};
 use wbt_site::content::source::Source;
 use wbt_site::diagnostic;
-use wbt_site::server::{self, ServerOptions};
+use wbt_site::server::{self, LiveReload, ServerOptions};
 use wbt_site::watch;
 
 /// Prints a line on stdout, ignoring a closed stdout (a supervisor that stopped reading
@@ -120,15 +120,19 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         built_in.as_millis()
     );
     let shared = Arc::new(ArcSwap::from_pointee(site));
-    let live_reload = args.watch.then(|| tokio::sync::broadcast::channel(16).0);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let live_reload = args.watch.then(|| LiveReload {
+        reload: tokio::sync::broadcast::channel(16).0,
+        stopping,
+    });
     let _watcher = match (&live_reload, &options.source) {
-        (Some(reload), Source::Dir(dir)) => {
+        (Some(live), Source::Dir(dir)) => {
             match watch::watch(
                 dir,
                 options.clone(),
                 assets.clone(),
                 shared.clone(),
-                reload.clone(),
+                live.reload.clone(),
             ) {
                 Ok(watcher) => {
                     say!("wbt-site: watching {} for changes", dir.display());
@@ -150,7 +154,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             live_reload,
         },
     );
-    match server::run(listeners, app, publisher) {
+    match server::run(listeners, app, publisher, stop) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

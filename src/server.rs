@@ -28,7 +28,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -53,9 +53,18 @@ pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
 pub struct ServerOptions {
     /// A request taking longer is answered with 408.
     pub request_timeout: Duration,
-    /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream, which sends `reload`
-    /// whenever something is sent on this channel.
-    pub live_reload: Option<broadcast::Sender<()>>,
+    /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
+    pub live_reload: Option<LiveReload>,
+}
+
+/// The channels of live preview.
+#[derive(Clone, Debug)]
+pub struct LiveReload {
+    /// Each message sends `reload` to every open page.
+    pub reload: broadcast::Sender<()>,
+    /// Turns true at shutdown, which ends the event streams (else they would hold the
+    /// graceful shutdown open).
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl Default for ServerOptions {
@@ -70,12 +79,12 @@ impl Default for ServerOptions {
 /// The router: `/healthz`, then every other path looked up in the site.
 pub fn app(site: SharedSite, options: &ServerOptions) -> Router {
     let mut router = Router::new().route("/healthz", get(healthz));
-    if let Some(reload) = options.live_reload.clone() {
+    if let Some(live) = options.live_reload.clone() {
         router = router
             .route("/_wbt/live.js", get(live_reload_script))
             .route(
                 "/_wbt/events",
-                get(move || live_reload_events(reload.subscribe())),
+                get(move || live_reload_events(live.reload.subscribe(), live.stopping.clone())),
             );
     }
     router
@@ -117,14 +126,16 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListe
 }
 
 /// Serves `app` on every listener, one single-threaded runtime per listener (no work
-/// stealing, no cross-thread wake-ups: the nginx worker model), until Ctrl-C or SIGTERM;
-/// then each finishes its requests in flight. `background` runs beside the first.
+/// stealing, no cross-thread wake-ups: the nginx worker model), until Ctrl-C or SIGTERM,
+/// which sets `stop`; then each finishes its requests in flight. `background` runs beside
+/// the first.
 pub fn run(
     listeners: Vec<std::net::TcpListener>,
     app: Router,
     background: impl Future<Output = ()> + Send + 'static,
+    stop: watch::Sender<bool>,
 ) -> io::Result<()> {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped = stop.subscribe();
     let mut background = Some(background);
     let mut threads = Vec::with_capacity(listeners.len());
     for (index, listener) in listeners.into_iter().enumerate() {
@@ -248,18 +259,26 @@ async fn live_reload_script() -> impl IntoResponse {
     )
 }
 
-/// Server-sent events: one `reload` event each time the site is swapped.
+/// Server-sent events: one `reload` event each time the site is swapped, until shutdown.
 async fn live_reload_events(
     receiver: broadcast::Receiver<()>,
+    stopping: watch::Receiver<bool>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        match receiver.recv().await {
-            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                Some((Ok(Event::default().event("reload").data("")), receiver))
-            }
-            Err(broadcast::error::RecvError::Closed) => None,
-        }
-    });
+    let stream = futures_util::stream::unfold(
+        (receiver, stopping),
+        |(mut receiver, mut stopping)| async move {
+            let reload = tokio::select! {
+                received = receiver.recv() => !matches!(received, Err(broadcast::error::RecvError::Closed)),
+                _ = stopping.wait_for(|stop| *stop) => false,
+            };
+            reload.then(|| {
+                (
+                    Ok(Event::default().event("reload").data("")),
+                    (receiver, stopping),
+                )
+            })
+        },
+    );
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
