@@ -350,7 +350,7 @@ impl<'a> Context<'a> {
         let ui = self.ui(lang);
         let meta = match &page.kind {
             PageKind::NewsItem => page.date.map(|d| ui.date(d.day)).unwrap_or_default(),
-            PageKind::Project(p) => status_label(ui, p.status).to_owned(),
+            PageKind::Project(p) => p.status.map(|s| status_label(ui, s)).unwrap_or_default().to_owned(),
             PageKind::Office(o) if o.main_seat => ui.main_seat.clone(),
             PageKind::Person(p) => p.role.clone(),
             _ => String::new(),
@@ -645,8 +645,8 @@ impl<'a> Context<'a> {
                 ProjectTemplate {
                     layout,
                     article,
-                    status: status_label(ui, project.status).to_owned(),
-                    ongoing: project.status == ProjectStatus::Ongoing,
+                    status: project.status.map(|s| status_label(ui, s).to_owned()),
+                    ongoing: project.status == Some(ProjectStatus::Ongoing),
                     period,
                     donors: project.donors.clone(),
                     partners: project.partners.clone(),

@@ -143,7 +143,7 @@ fn front_matter(section: Option<Section>, slug: &str, today: jiff::civil::Date) 
         }
         Some(Section::Projects) => {
             "\n[project]\n\
-             # \"ongoing\" or \"completed\".\n\
+             # \"ongoing\" or \"completed\"; leave it out if no source says.\n\
              status = \"ongoing\"\n\
              # First and last day, when known:\n\
              # start = 2026-01-01\n\

@@ -220,7 +220,8 @@ pub struct ThemeTable {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectTable {
-    pub status: ProjectStatus,
+    /// Left out when no source says whether the project still runs.
+    pub status: Option<ProjectStatus>,
     pub start: Option<Spanned<Datetime>>,
     pub end: Option<Spanned<Datetime>>,
     #[serde(default)]

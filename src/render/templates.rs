@@ -173,7 +173,7 @@ pub struct PersonTemplate<'a> {
 pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    pub status: String,
+    pub status: Option<String>,
     pub ongoing: bool,
     pub period: String,
     pub donors: Vec<String>,
