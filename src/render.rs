@@ -350,7 +350,11 @@ impl<'a> Context<'a> {
         let ui = self.ui(lang);
         let meta = match &page.kind {
             PageKind::NewsItem => page.date.map(|d| ui.date(d.day)).unwrap_or_default(),
-            PageKind::Project(p) => p.status.map(|s| status_label(ui, s)).unwrap_or_default().to_owned(),
+            PageKind::Project(p) => p
+                .status
+                .map(|s| status_label(ui, s))
+                .unwrap_or_default()
+                .to_owned(),
             PageKind::Office(o) if o.main_seat => ui.main_seat.clone(),
             PageKind::Person(p) => p.role.clone(),
             _ => String::new(),
@@ -728,8 +732,12 @@ impl<'a> Context<'a> {
                 prev,
                 next,
             });
+            let map = (section == Section::Offices && n == 1)
+                .then(|| self.office_map(lang))
+                .flatten();
             let html = SectionTemplate {
                 layout,
+                map,
                 article: if n == 1 {
                     article.clone()
                 } else {
@@ -743,6 +751,89 @@ impl<'a> Context<'a> {
             out.push((own, html));
         }
         Ok(out)
+    }
+
+    /// A schematic map of the offices for `lang`: each office a dot placed from its
+    /// coordinates (equirectangular, scaled for the region's mean latitude), linked to its
+    /// page, on a two-degree grid. No borders: the site has no boundary data to draw.
+    fn office_map(&self, lang: &str) -> Option<OfficeMap> {
+        const WIDTH: f64 = 800.0;
+        const MARGIN: f64 = 1.0; // degrees around the outermost offices
+        let ui = self.ui(lang);
+        let offices: Vec<(&Page, f64, f64, bool)> = self
+            .offices
+            .iter()
+            .filter_map(|page| match &page.kind {
+                PageKind::Office(o) => Some((
+                    *page,
+                    *o.latitude.get_ref(),
+                    *o.longitude.get_ref(),
+                    o.main_seat,
+                )),
+                _ => None,
+            })
+            .collect();
+        if offices.is_empty() {
+            return None;
+        }
+        let lat_min = offices.iter().map(|o| o.1).fold(f64::MAX, f64::min) - MARGIN;
+        let lat_max = offices.iter().map(|o| o.1).fold(f64::MIN, f64::max) + MARGIN;
+        let lon_min = offices.iter().map(|o| o.2).fold(f64::MAX, f64::min) - MARGIN;
+        let lon_max = offices.iter().map(|o| o.2).fold(f64::MIN, f64::max) + MARGIN;
+        let squeeze = ((lat_min + lat_max) / 2.0).to_radians().cos();
+        let scale = WIDTH / ((lon_max - lon_min) * squeeze);
+        let height = ((lat_max - lat_min) * scale).round();
+        let x = |lon: f64| ((lon - lon_min) * squeeze * scale * 10.0).round() / 10.0;
+        let y = |lat: f64| ((lat_max - lat) * scale * 10.0).round() / 10.0;
+        let points = offices
+            .iter()
+            .filter_map(|(page, lat, lon, main)| {
+                let link = self.link(&page.key, lang)?;
+                Some(MapPoint {
+                    x: x(*lon),
+                    y: y(*lat),
+                    label: link.title,
+                    href: link.href,
+                    main: *main,
+                    label_left: x(*lon) > WIDTH * 0.8,
+                })
+            })
+            .collect();
+        let mut grid = Vec::new();
+        let even = |v: f64| (v / 2.0).ceil() as i32 * 2;
+        for lat in (even(lat_min)..=lat_max.floor() as i32).step_by(2) {
+            let y = y(f64::from(lat));
+            grid.push(GridLine {
+                x1: 0.0,
+                y1: y,
+                x2: WIDTH,
+                y2: y,
+                label: format!("{lat}° N"),
+            });
+        }
+        for lon in (even(lon_min)..=lon_max.floor() as i32).step_by(2) {
+            let x = x(f64::from(lon));
+            grid.push(GridLine {
+                x1: x,
+                y1: 0.0,
+                x2: x,
+                y2: height,
+                label: format!("{lon}° E"),
+            });
+        }
+        let names: Vec<String> = offices
+            .iter()
+            .filter_map(|o| self.link(&o.0.key, lang))
+            .map(|l| l.title)
+            .collect();
+        Some(OfficeMap {
+            width: WIDTH as u32,
+            height: height as u32,
+            title: format!("{}: {}", ui.office_map, names.join(", ")),
+            note: ui.office_map_note.clone(),
+            points,
+            grid,
+        })
     }
 
     /// The 404 page of `lang`: the home page's layout with the "not found" text.

@@ -58,6 +58,10 @@ pub struct UiStrings {
     pub profile_destination: String,
     pub profile_host: String,
     pub footer_offices: String,
+    /// The accessible name of the offices map (followed by the office names).
+    pub office_map: String,
+    /// The caption under the offices map.
+    pub office_map_note: String,
     pub footer_about: String,
     pub kosovo_footnote: String,
     pub not_found_title: String,

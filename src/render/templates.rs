@@ -105,11 +105,45 @@ pub struct PageTemplate<'a> {
     pub article: Article,
 }
 
+/// A schematic map of the offices: dots placed from their coordinates.
+#[derive(Clone, Debug)]
+pub struct OfficeMap {
+    pub width: u32,
+    pub height: u32,
+    /// Accessible name: what the map shows.
+    pub title: String,
+    pub note: String,
+    pub points: Vec<MapPoint>,
+    /// Lines of latitude and longitude every two degrees, with their labels.
+    pub grid: Vec<GridLine>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapPoint {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+    pub href: String,
+    pub main: bool,
+    /// Label to the left of the dot (near the right edge).
+    pub label_left: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct GridLine {
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+    pub label: String,
+}
+
 #[derive(Template)]
 #[template(path = "section.html")]
 pub struct SectionTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    pub map: Option<OfficeMap>,
     pub items: Vec<Link>,
     pub pagination: Option<Pagination>,
     /// The section's folder name, as a CSS hook.
