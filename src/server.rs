@@ -5,6 +5,7 @@
 //! The site sits behind an [`ArcSwap`], so a rebuild (a scheduled page coming due) swaps a
 //! whole new site in while requests in flight finish on the old one.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -311,7 +312,7 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
     if let Some(overlay) = &site.overlay {
         let is_page = site
             .routes
-            .get(&path)
+            .get(path.as_ref())
             .is_none_or(|r| r.content_type.starts_with("text/html"));
         if is_page {
             return respond(
@@ -323,11 +324,11 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
             );
         }
     }
-    if let Some(resource) = site.routes.get(&path) {
+    if let Some(resource) = site.routes.get(path.as_ref()) {
         return respond(resource, StatusCode::OK, headers, head, site.live);
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    if let Some(target) = site.redirects.get(&path).or_else(|| {
+    if let Some(target) = site.redirects.get(path.as_ref()).or_else(|| {
         (!path.ends_with('/'))
             .then(|| site.redirects.get(&format!("{path}/")))
             .flatten()
@@ -345,11 +346,11 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
 
 /// The request path, percent-decoded, or `None` when it tries to leave the site
 /// (`..`, `.`, backslashes, NUL) or is not UTF-8.
-fn decode_path(raw: &str) -> Option<String> {
+/// Borrows the path when it has nothing to decode, as almost every request does.
+fn decode_path(raw: &str) -> Option<Cow<'_, str>> {
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()
-        .ok()?
-        .into_owned();
+        .ok()?;
     let bad = !decoded.starts_with('/')
         || decoded.contains('\\')
         || decoded.contains('\0')
@@ -636,8 +637,8 @@ mod tests {
 
     #[test]
     fn decoding_refuses_ways_out_of_the_site() {
-        assert_eq!(decode_path("/offices/"), Some("/offices/".to_owned()));
-        assert_eq!(decode_path("/t%C3%BCrkiye/"), Some("/türkiye/".to_owned()));
+        assert_eq!(decode_path("/offices/").as_deref(), Some("/offices/"));
+        assert_eq!(decode_path("/t%C3%BCrkiye/").as_deref(), Some("/türkiye/"));
         for bad in [
             "/../etc/passwd",
             "/%2e%2e/x",
@@ -648,7 +649,7 @@ mod tests {
             "/./x",
             "/%ff",
         ] {
-            assert_eq!(decode_path(bad), None, "{bad}");
+            assert_eq!(decode_path(bad).as_deref(), None, "{bad}");
         }
     }
 

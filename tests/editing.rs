@@ -8,7 +8,7 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Server, client, copy_fixture};
+use common::{Server, copy_fixture};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wbt-site");
 
@@ -78,22 +78,13 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
         .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
         .arg(dir.path());
     let server = Server::start(command);
-    let http = client();
-    let url = |path: &str| format!("{}{path}", server.base);
 
-    let page = http
-        .get(url("/about/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = server.text("/about/").await;
     assert!(
         page.contains("<script src=\"/_wbt/live.js\" defer></script>"),
         "reload script injected"
     );
-    let script = http.get(url("/_wbt/live.js")).send().await.unwrap();
+    let script = server.get("/_wbt/live.js").await;
     assert_eq!(script.status(), 200);
     assert!(
         script
@@ -103,7 +94,7 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
             .contains("EventSource('/_wbt/events')")
     );
 
-    let mut events = http.get(url("/_wbt/events")).send().await.unwrap();
+    let mut events = server.get("/_wbt/events").await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let mut next_reload = async || {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -131,7 +122,7 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
     fs::write(&temp, edited).unwrap();
     fs::rename(&temp, &about).unwrap();
     next_reload().await;
-    let page = http.get(url("/about/")).send().await.unwrap();
+    let page = server.get("/about/").await;
     assert_eq!(page.headers()["cache-control"], "no-cache");
     assert!(
         page.text()
@@ -149,7 +140,7 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
     )
     .unwrap();
     next_reload().await;
-    let overlay = http.get(url("/about/")).send().await.unwrap();
+    let overlay = server.get("/about/").await;
     assert_eq!(overlay.status(), 500);
     let overlay = overlay.text().await.unwrap();
     assert!(
@@ -160,13 +151,13 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
         overlay.contains("/_wbt/live.js"),
         "the overlay reloads itself too"
     );
-    let media = http.get(url("/media/doc.txt")).send().await.unwrap();
+    let media = server.get("/media/doc.txt").await;
     assert_eq!(media.status(), 200, "files are still served");
 
     // Fixing the file brings the site back, without a restart.
     fs::write(&alpha, good).unwrap();
     next_reload().await;
-    let page = http.get(url("/offices/alpha/")).send().await.unwrap();
+    let page = server.get("/offices/alpha/").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Alpha City"));
 
@@ -189,32 +180,13 @@ async fn a_scheduled_page_appears_on_the_running_server_on_time() {
         .args(["serve", "--addr", "127.0.0.1:0", "--content"])
         .arg(dir.path());
     let server = Server::start(command);
-    let http = client();
-    assert_eq!(
-        http.get(format!("{}/news/soon/", server.base))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let listing = http
-        .get(format!("{}/news/", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(server.get("/news/soon/").await.status(), 404);
+    let listing = server.text("/news/").await;
     assert!(!listing.contains("/news/soon/"));
 
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let reply = http
-            .get(format!("{}/news/soon/", server.base))
-            .send()
-            .await
-            .unwrap();
+        let reply = server.get("/news/soon/").await;
         if reply.status() == 200 {
             assert!(jiff::Timestamp::now() >= due, "not before its time");
             break;
@@ -225,23 +197,9 @@ async fn a_scheduled_page_appears_on_the_running_server_on_time() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let listing = http
-        .get(format!("{}/news/", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = server.text("/news/").await;
     assert!(listing.contains("/news/soon/"), "and in its listing");
-    let sitemap = http
-        .get(format!("{}/sitemap.xml", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sitemap = server.text("/sitemap.xml").await;
     assert!(sitemap.contains("/news/soon/"), "and in the sitemap");
     server.terminate();
 }

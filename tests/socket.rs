@@ -18,11 +18,7 @@ async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
     let server = Server::start(command);
     let client = client();
 
-    let home = client
-        .get(format!("{}/", server.base))
-        .send()
-        .await
-        .unwrap();
+    let home = server.get("/").await;
     assert_eq!(home.status(), 200);
     assert!(
         home.headers()["content-security-policy"]
@@ -45,11 +41,7 @@ async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert_eq!(gz.headers()["content-encoding"], "gzip");
 
-    let bare = client
-        .get(format!("{}/about", server.base))
-        .send()
-        .await
-        .unwrap();
+    let bare = server.get("/about").await;
     assert_eq!(bare.status(), 308);
     let health = client
         .head(format!("{}/healthz", server.base))
@@ -81,13 +73,8 @@ async fn the_binary_alone_in_an_empty_folder_serves_the_embedded_site() {
         .env("WBT_ADDR", "127.0.0.1:0")
         .env_remove("WBT_CONTENT");
     let server = Server::start(command);
-    let client = client();
 
-    let home = client
-        .get(format!("{}/", server.base))
-        .send()
-        .await
-        .unwrap();
+    let home = server.get("/").await;
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
     assert!(html.contains("ICMPD Regional Office for the Western Balkans and Türkiye"));
@@ -96,11 +83,7 @@ async fn the_binary_alone_in_an_empty_folder_serves_the_embedded_site() {
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let css = client
-        .get(format!("{}{css}", server.base))
-        .send()
-        .await
-        .unwrap();
+    let css = server.get(&css).await;
     assert_eq!(css.status(), 200);
     for path in [
         "/offices/istanbul/",
@@ -108,11 +91,7 @@ async fn the_binary_alone_in_an_empty_folder_serves_the_embedded_site() {
         "/countries/kosovo/",
         "/projects/enhancer/",
     ] {
-        let reply = client
-            .get(format!("{}{path}", server.base))
-            .send()
-            .await
-            .unwrap();
+        let reply = server.get(path).await;
         assert_eq!(reply.status(), 200, "{path}");
     }
     let (code, _) = server.terminate();

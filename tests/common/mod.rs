@@ -150,6 +150,20 @@ impl Server {
         }
     }
 
+    /// `GET path` on the server (redirects are not followed).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        client()
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// The body of `GET path`.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a text body")
+    }
+
     /// Sends SIGTERM and returns the exit code and everything logged to stderr.
     pub fn terminate(mut self) -> (Option<i32>, String) {
         let pid = self.child.id().to_string();
