@@ -154,7 +154,8 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             live_reload,
         },
     );
-    match server::run(listeners, app, publisher, stop) {
+    let request_timeout = Duration::from_secs(args.request_timeout);
+    match server::run(listeners, app, request_timeout, publisher, stop) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

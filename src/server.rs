@@ -1,6 +1,7 @@
-//! The HTTP side: an axum router that answers every request with one lookup in the
-//! current [`RenderedSite`], and the middleware around it (security headers, request
-//! timeout, panic to 500, header size limit, one log line per request).
+//! The HTTP side: a service that answers every site request with one lookup in the
+//! current [`RenderedSite`] ([`SiteService`]), an axum router for `/healthz` and live
+//! reload, the layer around both ([`Guard`]: security headers, header size limit, one log
+//! line per request), and hyper's own accept loop, one per core.
 //!
 //! The site sits behind an [`ArcSwap`], so a rebuild (a scheduled page coming due) swaps a
 //! whole new site in while requests in flight finish on the old one.
@@ -8,8 +9,10 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
+use std::future::Ready;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -18,11 +21,12 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::future::Either;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -30,7 +34,8 @@ use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::ServiceExt;
+use tower::util::Oneshot;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::render::{CachePolicy, RenderedSite, Resource};
@@ -52,7 +57,8 @@ pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
 /// How the server behaves, beside the site it serves.
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
-    /// A request taking longer is answered with 408.
+    /// A client must send a whole request head within this time, or the connection is
+    /// closed; a handler that awaits (the live-reload routes) answers 408 after it.
     pub request_timeout: Duration,
     /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
     pub live_reload: Option<LiveReload>,
@@ -77,26 +83,68 @@ impl Default for ServerOptions {
     }
 }
 
-/// The router: `/healthz`, then every other path looked up in the site.
-pub fn app(site: SharedSite, options: &ServerOptions) -> Router {
-    let mut router = Router::new().route("/healthz", get(healthz));
+/// The whole application as one tower service: [`Guard`] around [`SiteService`].
+pub type App = Guard<SiteService>;
+
+/// The application: the site's routes answered from memory, `/healthz` and (under
+/// `--watch`) the live-reload routes through an axum router, all behind [`Guard`].
+pub fn app(site: SharedSite, options: &ServerOptions) -> App {
+    let mut routes = Router::new().route("/healthz", get(healthz));
     if let Some(live) = options.live_reload.clone() {
-        router = router
+        routes = routes
             .route("/_wbt/live.js", get(live_reload_script))
             .route(
                 "/_wbt/events",
                 get(move || live_reload_events(live.reload.subscribe(), live.stopping.clone())),
             );
     }
-    router
-        .fallback(serve_route)
-        .with_state(site)
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            options.request_timeout,
-        ))
-        .layer(GuardLayer)
+    let routes = routes.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        options.request_timeout,
+    ));
+    Guard {
+        inner: SiteService {
+            site,
+            routes,
+            live_reload: options.live_reload.is_some(),
+        },
+    }
+}
+
+/// Answers a request for the site: one map lookup and a header choice, done on the spot
+/// (no task, no boxed future), with a panic turned into a 500 page. This is the hot path,
+/// written as a plain service because axum's router and extractors cost more per request
+/// than the lookup itself. `/healthz` and `/_wbt/*` go to the axum router.
+#[derive(Clone)]
+pub struct SiteService {
+    site: SharedSite,
+    routes: Router,
+    live_reload: bool,
+}
+
+impl<B> tower::Service<http::Request<B>> for SiteService
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, Oneshot<Router, Request>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let path = request.uri().path();
+        if path == "/healthz" || (self.live_reload && path.starts_with("/_wbt/")) {
+            return Either::Right(self.routes.clone().oneshot(request.map(Body::new)));
+        }
+        let site = self.site.load();
+        let response = std::panic::catch_unwind(AssertUnwindSafe(|| answer(&site, &request)))
+            .unwrap_or_else(|_| panic_response());
+        Either::Left(std::future::ready(Ok(response)))
+    }
 }
 
 /// How long shutdown waits for requests in flight before giving up on them.
@@ -132,7 +180,8 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListe
 /// the first.
 pub fn run(
     listeners: Vec<std::net::TcpListener>,
-    app: Router,
+    app: App,
+    request_timeout: Duration,
     background: impl Future<Output = ()> + Send + 'static,
     stop: watch::Sender<bool>,
 ) -> io::Result<()> {
@@ -164,7 +213,7 @@ pub fn run(
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    serve(listener, app, shutdown).await
+                    serve(listener, app, request_timeout, shutdown).await
                 })
             })?;
         threads.push(thread);
@@ -182,13 +231,14 @@ pub fn run(
 /// the requests in flight (for at most 15 s) and returns.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
+    request_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(10))
+        .header_read_timeout(request_timeout)
         .max_buf_size(MAX_HEADER_BYTES * 4)
         .writev(false);
     tokio::pin!(shutdown);
@@ -290,8 +340,8 @@ async fn healthz() -> impl IntoResponse {
     )
 }
 
-/// Every path but `/healthz`: a page, an asset, a redirect, or the 404 page.
-async fn serve_route(State(site): State<SharedSite>, request: Request) -> Response {
+/// A page, an asset, a redirect, or the 404 page.
+fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
     let (method, uri, headers) = (request.method(), request.uri(), request.headers());
     if method != Method::GET && method != Method::HEAD {
         return (
@@ -308,7 +358,6 @@ async fn serve_route(State(site): State<SharedSite>, request: Request) -> Respon
     let Some(path) = decode_path(raw_path) else {
         return (StatusCode::BAD_REQUEST, "bad request path\n").into_response();
     };
-    let site = site.load();
     if let Some(overlay) = &site.overlay {
         let is_page = site
             .routes
@@ -462,6 +511,8 @@ fn respond(
         (_, CachePolicy::Media) => "public, max-age=3600",
     };
     let mut response = Response::new(Body::empty());
+    // Room for these headers and the security headers, so the map never grows.
+    *response.headers_mut() = HeaderMap::with_capacity(16);
     let out = response.headers_mut();
     out.insert(
         header::CACHE_CONTROL,
@@ -513,9 +564,9 @@ pub struct Guard<S> {
     inner: S,
 }
 
-impl<S> tower::Service<Request> for Guard<S>
+impl<S, B> tower::Service<http::Request<B>> for Guard<S>
 where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    S: tower::Service<http::Request<B>, Response = Response, Error = Infallible>,
 {
     type Response = Response;
     type Error = Infallible;
@@ -525,10 +576,14 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let started = Instant::now();
-        let method = request.method().clone();
-        let uri = request.uri().clone();
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // What the access log line needs, taken only when that line will be written.
+        let access =
+            tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO).then(|| Access {
+                started: Instant::now(),
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+            });
         let header_bytes: usize = request
             .headers()
             .iter()
@@ -543,13 +598,15 @@ where
                 future: self.inner.call(request),
             }
         };
-        GuardFuture {
-            state,
-            started,
-            method,
-            uri,
-        }
+        GuardFuture { state, access }
     }
+}
+
+/// A request's start, for its access log line.
+pub struct Access {
+    started: Instant,
+    method: Method,
+    uri: Uri,
 }
 
 pin_project_lite::pin_project! {
@@ -557,9 +614,7 @@ pin_project_lite::pin_project! {
     pub struct GuardFuture<F> {
         #[pin]
         state: GuardState<F>,
-        started: Instant,
-        method: Method,
-        uri: Uri,
+        access: Option<Access>,
     }
 }
 
@@ -590,13 +645,15 @@ where
                 .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         };
         add_security_headers(response.headers_mut());
-        tracing::info!(
-            target: "wbt_site::access",
-            method = %this.method,
-            path = this.uri.path(),
-            status = response.status().as_u16(),
-            micros = this.started.elapsed().as_micros() as u64,
-        );
+        if let Some(access) = this.access.take() {
+            tracing::info!(
+                target: "wbt_site::access",
+                method = %access.method,
+                path = access.uri.path(),
+                status = response.status().as_u16(),
+                micros = access.started.elapsed().as_micros() as u64,
+            );
+        }
         Poll::Ready(Ok(response))
     }
 }
@@ -620,7 +677,7 @@ fn add_security_headers(headers: &mut HeaderMap) {
     }
 }
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+fn panic_response() -> Response {
     tracing::error!("a request handler panicked");
     (
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -110,3 +110,39 @@ fn a_busy_port_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("cannot listen on {addr}")));
 }
+
+#[test]
+fn a_client_that_never_finishes_its_request_is_cut_off() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "1",
+            "--content",
+        ])
+        .arg(fixture("site"));
+    let server = Server::start(command);
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: slow\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 64];
+    let read = stream.read(&mut buffer).unwrap_or(0);
+    assert_eq!(read, 0, "the server closes the connection");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "not before the timeout: {waited:?}"
+    );
+    server.terminate();
+}

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use wbt_site::server::App;
 
 use wbt_site::assets::Assets;
 use wbt_site::build::{self, BuildOptions};
@@ -52,13 +52,13 @@ pub fn diagnostics(name: &str) -> Vec<Diagnostic> {
     }
 }
 
-pub fn router_for(options: &BuildOptions) -> Router {
+pub fn router_for(options: &BuildOptions) -> App {
     let site = Arc::new(ArcSwap::from_pointee(rendered(options)));
     server::app(site, &ServerOptions::default())
 }
 
 /// The real router over the `site` fixture.
-pub fn router() -> Router {
+pub fn router() -> App {
     router_for(&options("site"))
 }
 
@@ -82,7 +82,7 @@ impl Reply {
     }
 }
 
-pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+pub async fn send(app: &App, request: Request<Body>) -> Reply {
     let response: Response<Body> = app.clone().oneshot(request).await.expect("router answers");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -100,7 +100,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
-pub async fn get(app: &Router, uri: &str) -> Reply {
+pub async fn get(app: &App, uri: &str) -> Reply {
     send(
         app,
         Request::get(uri)
@@ -110,7 +110,7 @@ pub async fn get(app: &Router, uri: &str) -> Reply {
     .await
 }
 
-pub async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Reply {
     let mut request = Request::get(uri);
     for (name, value) in headers {
         request = request.header(*name, *value);
