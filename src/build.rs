@@ -48,8 +48,23 @@ pub fn load(
     Site::load(files, &load_options)
 }
 
-/// Loads and renders the site as of now.
+/// Loads and renders the site as of now, compressed unless it is for live preview.
 pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Vec<Diagnostic>> {
+    let site = build_uncompressed(options, assets)?;
+    Ok(if options.live_reload {
+        site
+    } else {
+        site.compressed()
+    })
+}
+
+/// Loads and renders the site as of now, without compressed bodies: what the server
+/// starts on while [`RenderedSite::compressed`] runs (compression is most of a large
+/// site's render time).
+pub fn build_uncompressed(
+    options: &BuildOptions,
+    assets: &Assets,
+) -> Result<RenderedSite, Vec<Diagnostic>> {
     let site = load(options, assets, Timestamp::now())?;
     render::render(&site, assets, options.live_reload).map_err(|error| {
         vec![Diagnostic::file_error(

@@ -86,7 +86,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     options.live_reload = args.watch;
     let assets = Arc::new(Assets::embedded());
     let started = Instant::now();
-    let site = match build::build(&options, &assets) {
+    let site = match build::build_uncompressed(&options, &assets) {
         Ok(site) => site,
         Err(diagnostics) => {
             eprint!("{}", diagnostic::report(&diagnostics));
@@ -120,6 +120,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         built_in.as_millis()
     );
     let shared = Arc::new(ArcSwap::from_pointee(site));
+    if !options.live_reload {
+        compress_in_background(shared.clone());
+    }
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let live_reload = args.watch.then(|| LiveReload {
         reload: tokio::sync::broadcast::channel(16).0,
@@ -165,6 +168,23 @@ fn serve(mut args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Serving starts on the plain bodies; the compressed site replaces it once ready, unless
+/// something (a scheduled rebuild) replaced it first.
+fn compress_in_background(shared: Arc<ArcSwap<wbt_site::RenderedSite>>) {
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let plain = shared.load_full();
+        let compressed = Arc::new(plain.compressed());
+        let previous = shared.compare_and_swap(&plain, compressed);
+        if Arc::ptr_eq(&previous, &plain) {
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "compressed every page"
+            );
+        }
+    });
 }
 
 fn check(args: &ContentArgs) -> ExitCode {

@@ -44,6 +44,8 @@ pub struct Resource {
     pub cache: CachePolicy,
     /// Strong ETag of the identity body, quoted (`"9f86d081884c7d65"`).
     pub etag: String,
+    /// Text that compresses: its responses vary with `Accept-Encoding`.
+    pub compressible: bool,
     pub identity: Bytes,
     /// Kept only when smaller than the identity body.
     pub gzip: Option<Bytes>,
@@ -51,43 +53,45 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Prepares `body`, compressing it when its type is text.
+    /// Prepares `body` with its ETag. Compressed variants come from [`Resource::compressed`].
     pub fn new(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
-        Resource::prepare(content_type, cache, body, true)
-    }
-
-    /// Prepares `body` without compressed variants (for live preview, where every
-    /// rebuild counts and the page must stay plain text to carry the reload script).
-    pub fn uncompressed(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
-        Resource::prepare(content_type, cache, body, false)
-    }
-
-    fn prepare(content_type: &str, cache: CachePolicy, body: Vec<u8>, compress: bool) -> Resource {
         let digest = Sha256::digest(&body);
         let etag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        let compressible = content_type.starts_with("text/")
-            || content_type.contains("xml")
-            || content_type.contains("json")
-            || content_type.contains("javascript");
-        let (gzip, brotli) = if compress && compressible && body.len() > 256 {
-            (
-                gzip(&body)
-                    .filter(|z| z.len() < body.len())
-                    .map(Bytes::from),
-                brotli(&body)
-                    .filter(|b| b.len() < body.len())
-                    .map(Bytes::from),
-            )
-        } else {
-            (None, None)
-        };
         Resource {
             content_type: content_type.to_owned(),
             cache,
             etag: format!("\"{etag}\""),
+            compressible: content_type.starts_with("text/")
+                || content_type.contains("xml")
+                || content_type.contains("json")
+                || content_type.contains("javascript")
+                || content_type.contains("svg"),
             identity: Bytes::from(body),
-            gzip,
-            brotli,
+            gzip: None,
+            brotli: None,
+        }
+    }
+
+    /// This resource with gzip and brotli variants, each kept only when smaller.
+    pub fn compressed(&self) -> Resource {
+        let body = &self.identity;
+        let worth_it = self.compressible && body.len() > 256;
+        Resource {
+            gzip: self.gzip.clone().or_else(|| {
+                worth_it
+                    .then(|| gzip(body))
+                    .flatten()
+                    .filter(|z| z.len() < body.len())
+                    .map(Bytes::from)
+            }),
+            brotli: self.brotli.clone().or_else(|| {
+                worth_it
+                    .then(|| brotli(body))
+                    .flatten()
+                    .filter(|b| b.len() < body.len())
+                    .map(Bytes::from)
+            }),
+            ..self.clone()
         }
     }
 }
@@ -131,6 +135,28 @@ pub struct RenderedSite {
 }
 
 impl RenderedSite {
+    /// The same site with every text body compressed (gzip and brotli), in parallel.
+    pub fn compressed(&self) -> RenderedSite {
+        let compress = |resource: &Arc<Resource>| Arc::new(resource.compressed());
+        RenderedSite {
+            routes: self
+                .routes
+                .par_iter()
+                .map(|(path, resource)| (path.clone(), compress(resource)))
+                .collect(),
+            redirects: self.redirects.clone(),
+            not_found: self
+                .not_found
+                .iter()
+                .map(|(prefix, page)| (prefix.clone(), compress(page)))
+                .collect(),
+            next_publication: self.next_publication,
+            warnings: self.warnings.clone(),
+            live: self.live,
+            overlay: self.overlay.clone(),
+        }
+    }
+
     /// The 404 page for a visitor who asked for `path`.
     pub fn not_found_for(&self, path: &str) -> Option<&Arc<Resource>> {
         self.not_found
@@ -144,14 +170,13 @@ impl RenderedSite {
 /// The script tag live preview adds to every page.
 pub const LIVE_RELOAD_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
 
-/// Renders `site` with `assets` into its routes. With `live_reload`, pages carry the
-/// reload script and nothing is compressed.
+/// Renders `site` with `assets` into its routes, uncompressed (see
+/// [`RenderedSite::compressed`]). With `live_reload`, pages carry the reload script.
 pub fn render(
     site: &Site,
     assets: &Assets,
     live_reload: bool,
 ) -> Result<RenderedSite, askama::Error> {
-    let started = std::time::Instant::now();
     let ctx = Context::new(site, assets);
     let jobs: Vec<(&Page, &str)> = site
         .originals()
@@ -178,11 +203,6 @@ pub fn render(
         } else {
             html.into_bytes()
         }
-    };
-    let prepare = if live_reload {
-        Resource::uncompressed
-    } else {
-        Resource::new
     };
     let mut raw: Vec<(String, &str, CachePolicy, Vec<u8>)> = pages
         .into_iter()
@@ -229,27 +249,20 @@ pub fn render(
         CachePolicy::Page,
         ctx.sitemap().into_bytes(),
     ));
-    let templates_done = std::time::Instant::now();
     let resources: Vec<(String, Resource)> = raw
         .into_par_iter()
-        .map(|(path, mime, cache, body)| (path, prepare(mime, cache, body)))
+        .map(|(path, mime, cache, body)| (path, Resource::new(mime, cache, body)))
         .collect();
     for (path, resource) in resources {
         rendered.routes.insert(path, Arc::new(resource));
     }
-    tracing::debug!(
-        templates_ms = (templates_done - started).as_millis() as u64,
-        compression_ms = templates_done.elapsed().as_millis() as u64,
-        routes = rendered.routes.len(),
-        "rendered"
-    );
 
     for language in &site.languages {
         let html = ctx.not_found(&language.code)?;
         let prefix = format!("{}/", site.lang_prefix(&language.code));
         rendered.not_found.push((
             prefix,
-            Arc::new(prepare(
+            Arc::new(Resource::new(
                 "text/html; charset=utf-8",
                 CachePolicy::Page,
                 page_body(html),

@@ -518,7 +518,7 @@ fn respond(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
     );
-    if resource.gzip.is_some() || resource.brotli.is_some() {
+    if resource.compressible {
         out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if status == StatusCode::OK {

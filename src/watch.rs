@@ -97,7 +97,7 @@ fn overlay(diagnostics: &[Diagnostic], css: &str) -> Resource {
          and save: this page reloads by itself.</p>\n<pre class=\"overlay__report\">{report}</pre>\n\
          </main>\n{LIVE_RELOAD_TAG}\n</body>\n</html>\n"
     );
-    Resource::uncompressed(
+    Resource::new(
         "text/html; charset=utf-8",
         CachePolicy::Page,
         html.into_bytes(),

@@ -33,13 +33,27 @@ async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
             .contains("A lead sentence for the fixture.")
     );
 
-    let gz = client
-        .get(format!("{}/about/", server.base))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    // Serving starts before compression ends; the gzip body follows within moments.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let reply = client
+            .get(format!("{}/about/", server.base))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.headers()["vary"], "Accept-Encoding");
+        if reply
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v == "gzip")
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never compressed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let bare = server.get("/about").await;
     assert_eq!(bare.status(), 308);
