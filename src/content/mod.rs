@@ -1228,16 +1228,21 @@ impl<'a> Loader<'a> {
         let mut hidden = BTreeSet::new();
         let mut aliases: HashMap<&str, &str> = HashMap::new();
         let mut members: HashMap<Section, usize> = HashMap::new();
+        let own_paths: HashMap<(&str, &str), &str> = drafts
+            .iter()
+            .map(|d| {
+                (
+                    (d.page.key.as_str(), d.page.lang.as_str()),
+                    d.page.path.as_str(),
+                )
+            })
+            .collect();
         for draft in drafts.iter().filter(|d| d.page.lang == *default_lang) {
             let page = &draft.page;
             let visible = !page.draft && !page.scheduled;
             for language in languages {
-                let own = drafts
-                    .iter()
-                    .find(|d| d.page.key == page.key && d.page.lang == language.code);
-                let path = match own {
-                    Some(d) => d.page.path.clone(),
-                    None if language.code == *default_lang => page.path.clone(),
+                let path = match own_paths.get(&(page.key.as_str(), language.code.as_str())) {
+                    Some(path) => (*path).to_owned(),
                     None => format!("/{}{}", language.code, page.path),
                 };
                 if visible {
@@ -1249,8 +1254,10 @@ impl<'a> Loader<'a> {
             if visible && let Some(section) = page.section.filter(|s| page.is_section_member(*s)) {
                 *members.entry(section).or_default() += 1;
             }
-            for alias in &page.aliases {
-                aliases.insert(alias, &page.path);
+        }
+        for draft in drafts {
+            for alias in &draft.page.aliases {
+                aliases.insert(alias, &draft.page.path);
             }
         }
         for (section, count) in members {
