@@ -244,6 +244,24 @@ fn more_mistakes_editors_make() {
 }
 
 #[test]
+fn the_home_page_and_section_pages_are_required() {
+    let dir = tree_with(&[(
+        "offices/solo.md",
+        "+++\ntitle = \"Solo\"\ndescription = \"An office without a section page.\"\n\n[office]\ncity = \"Solo\"\ncountry = \"x\"\nlatitude = 1.0\nlongitude = 1.0\n+++\n",
+    )]);
+    fs::remove_file(dir.path().join("_index.md")).unwrap();
+    let all = problems_of(&dir);
+    expect(&all, "_index.md", 1, 1, "the site has no home page");
+    expect(
+        &all,
+        "offices/_index.md",
+        1,
+        1,
+        "offices/ has pages but no section page",
+    );
+}
+
+#[test]
 fn a_missing_interface_string_names_the_key() {
     let dir = tree_with(&[]);
     let en = fs::read_to_string(dir.path().join("i18n/en.toml")).unwrap();

@@ -336,6 +336,7 @@ impl<'a> Loader<'a> {
 
         // Stage 3: index by key and URL; translations take their table from the original.
         let mut drafts = self.index(drafts, &languages[0].code);
+        self.require_index_pages(&drafts);
 
         // Stage 4: cross-links by slug (themes, countries, an office's country, the menu).
         self.cross_link(&mut drafts, &config);
@@ -1000,6 +1001,35 @@ impl<'a> Loader<'a> {
             }
         }
         kept
+    }
+
+    /// The home page, and a section page for every section that has pages: listings,
+    /// breadcrumbs and the 404 page hang on them.
+    fn require_index_pages(&mut self, drafts: &[Draft]) {
+        let keys: BTreeSet<&str> = drafts.iter().map(|d| d.page.key.as_str()).collect();
+        let mut wanted = vec![(
+            "_index.md".to_owned(),
+            "the site has no home page".to_owned(),
+        )];
+        for section in Section::ALL {
+            if drafts.iter().any(|d| d.page.is_section_member(section)) {
+                wanted.push((
+                    format!("{}/_index.md", section.dir()),
+                    format!(
+                        "{}/ has pages but no section page to list them",
+                        section.dir()
+                    ),
+                ));
+            }
+        }
+        for (key, problem) in wanted {
+            if !keys.contains(key.as_str()) && !self.failed_files.contains(&key) {
+                self.diagnostics.push(Diagnostic::file_error(
+                    &key,
+                    format!("{problem}: add {key} with a title and a description"),
+                ));
+            }
+        }
     }
 
     /// Resolves `themes`, `countries`, an office's `country` and the menu's pages.
