@@ -76,21 +76,16 @@ impl Resource {
     pub fn compressed(&self) -> Resource {
         let body = &self.identity;
         let worth_it = self.compressible && body.len() > 256;
+        let variant = |compress: fn(&[u8]) -> Option<Vec<u8>>| {
+            worth_it
+                .then(|| compress(body))
+                .flatten()
+                .filter(|smaller| smaller.len() < body.len())
+                .map(Bytes::from)
+        };
         Resource {
-            gzip: self.gzip.clone().or_else(|| {
-                worth_it
-                    .then(|| gzip(body))
-                    .flatten()
-                    .filter(|z| z.len() < body.len())
-                    .map(Bytes::from)
-            }),
-            brotli: self.brotli.clone().or_else(|| {
-                worth_it
-                    .then(|| brotli(body))
-                    .flatten()
-                    .filter(|b| b.len() < body.len())
-                    .map(Bytes::from)
-            }),
+            gzip: self.gzip.clone().or_else(|| variant(gzip)),
+            brotli: self.brotli.clone().or_else(|| variant(brotli)),
             ..self.clone()
         }
     }
