@@ -76,8 +76,14 @@ pub fn build_uncompressed(
 
 /// Publishes scheduled pages on time: whenever the served site says a page comes due,
 /// rebuilds at that moment and swaps the new site in. Checks at least once a minute, so a
-/// site swapped in by someone else is picked up too. Runs until the process ends.
-pub async fn publish_when_due(site: SharedSite, options: BuildOptions, assets: Arc<Assets>) {
+/// site swapped in by someone else is picked up too. Under live preview, `reload` tells
+/// open pages to reload after the swap. Runs until the process ends.
+pub async fn publish_when_due(
+    site: SharedSite,
+    options: BuildOptions,
+    assets: Arc<Assets>,
+    reload: Option<tokio::sync::broadcast::Sender<()>>,
+) {
     loop {
         let due = site.load().next_publication;
         let wait = due.map_or(MAX_WAIT, |at| {
@@ -94,6 +100,9 @@ pub async fn publish_when_due(site: SharedSite, options: BuildOptions, assets: A
             Ok(Ok(rendered)) => {
                 tracing::info!(routes = rendered.routes.len(), "published scheduled pages");
                 site.store(Arc::new(rendered));
+                if let Some(reload) = &reload {
+                    let _ = reload.send(());
+                }
             }
             Ok(Err(diagnostics)) => {
                 tracing::error!(

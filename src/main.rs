@@ -149,7 +149,12 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
         _ => None,
     };
-    let publisher = build::publish_when_due(shared.clone(), options, assets);
+    let publisher = build::publish_when_due(
+        shared.clone(),
+        options,
+        assets,
+        live_reload.as_ref().map(|live| live.reload.clone()),
+    );
     let app = server::app(
         shared,
         &ServerOptions {

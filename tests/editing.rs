@@ -70,6 +70,50 @@ fn check_reports_accessibility_links_media_and_descriptions() {
     );
 }
 
+/// Waits (20 s at most) for the next `reload` on a live-reload event stream.
+async fn next_reload_event(events: &mut reqwest::Response) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = String::new();
+    while Instant::now() < deadline {
+        let chunk = tokio::time::timeout(Duration::from_secs(20), events.chunk())
+            .await
+            .expect("an event within 20 s")
+            .expect("stream reads")
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        if seen.contains("event: reload") {
+            return;
+        }
+    }
+    panic!("no reload event: {seen}");
+}
+
+#[tokio::test]
+async fn under_watch_a_page_coming_due_reloads_open_pages() {
+    let dir = copy_fixture("site");
+    let due = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3))
+        .round(jiff::Unit::Second)
+        .unwrap();
+    fs::write(
+        dir.path().join("news/soon.md"),
+        format!(
+            "+++\ntitle = \"Soon\"\ndescription = \"Due shortly.\"\ndate = {due}\n+++\n\nNow.\n"
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path());
+    let server = Server::start(command);
+    assert_eq!(server.get("/news/soon/").await.status(), 404);
+    let mut events = server.get("/_wbt/events").await;
+    next_reload_event(&mut events).await;
+    assert!(jiff::Timestamp::now() >= due);
+    assert_eq!(server.get("/news/soon/").await.status(), 200);
+    server.terminate();
+}
+
 #[tokio::test]
 async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
     let dir = copy_fixture("site");
@@ -96,22 +140,7 @@ async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
 
     let mut events = server.get("/_wbt/events").await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
-    let mut next_reload = async || {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = String::new();
-        while Instant::now() < deadline {
-            let chunk = tokio::time::timeout(Duration::from_secs(20), events.chunk())
-                .await
-                .expect("an event within 20 s")
-                .expect("stream reads")
-                .expect("stream open");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-            if seen.contains("event: reload") {
-                return;
-            }
-        }
-        panic!("no reload event: {seen}");
-    };
+    let mut next_reload = async || next_reload_event(&mut events).await;
 
     // An edit written through a temporary file and a rename, as many editors save.
     let about = dir.path().join("about.md");
