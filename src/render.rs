@@ -373,6 +373,10 @@ impl<'a> Context<'a> {
             description: page.description.clone(),
             meta,
             lang: fallback.then(|| page.lang.clone()),
+            icon: match &page.kind {
+                PageKind::Theme(theme) => self.assets.icon(theme.icon.get_ref()).map(str::to_owned),
+                _ => None,
+            },
         })
     }
 

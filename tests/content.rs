@@ -313,3 +313,20 @@ async fn the_offices_page_has_a_map_linking_every_office() {
     let news = get(&app, "/news/").await.text();
     assert!(!news.contains("office-map"), "only on the offices page");
 }
+
+#[tokio::test]
+async fn theme_cards_carry_their_icons() {
+    let app = router();
+    let themes = get(&app, "/themes/").await.text();
+    let card = &themes[at(&themes, "class=\"card__title\"")..];
+    assert!(
+        card.starts_with("class=\"card__title\"><span class=\"icon icon--small\"><svg"),
+        "{card}"
+    );
+    assert!(
+        card[..at(card, "</h2>")].contains("aria-hidden=\"true\""),
+        "decorative"
+    );
+    let offices = get(&app, "/offices/").await.text();
+    assert!(!offices.contains("icon--small"), "only themes have icons");
+}

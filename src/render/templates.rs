@@ -17,6 +17,8 @@ pub struct Link {
     pub meta: String,
     /// The language of the title when it is not the visitor's (an untranslated page).
     pub lang: Option<String>,
+    /// A theme's inline SVG icon, shown on its card.
+    pub icon: Option<String>,
 }
 
 #[derive(Clone, Debug)]
