@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
 use crate::content::front_matter::ProjectStatus;
-use crate::content::{Page, PageKind, Section, Site, UiStrings, sort_for_listing};
+use crate::content::{Page, PageKind, Section, Site, UiStrings, page_date, sort_for_listing};
 use crate::diagnostic::Diagnostic;
 use templates::*;
 
@@ -650,8 +650,12 @@ impl<'a> Context<'a> {
             }
             .render()?,
             PageKind::Project(project) => {
-                let start = project.start.as_ref().and_then(|d| day_of(d.get_ref()));
-                let end = project.end.as_ref().and_then(|d| day_of(d.get_ref()));
+                // The loader has checked these dates; a bad one never gets this far.
+                let day = |d: &toml::Spanned<toml::value::Datetime>| {
+                    page_date(d.get_ref()).ok().map(|date| date.day)
+                };
+                let start = project.start.as_ref().and_then(day);
+                let end = project.end.as_ref().and_then(day);
                 let period = match (start, end) {
                     (Some(s), Some(e)) => format!("{} – {}", ui.date(s), ui.date(e)),
                     (Some(s), None) => format!("{} –", ui.date(s)),
@@ -913,11 +917,6 @@ fn profile_label<'u>(ui: &'u UiStrings, key: &str) -> &'u str {
         "destination" => &ui.profile_destination,
         _ => &ui.profile_host,
     }
-}
-
-fn day_of(value: &toml::value::Datetime) -> Option<jiff::civil::Date> {
-    let d = value.date?;
-    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
 }
 
 /// `41.01` -> `41.01° N`.

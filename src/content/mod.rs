@@ -1465,7 +1465,7 @@ fn push_unique(list: &mut Vec<String>, value: String) {
 }
 
 /// A TOML date or date-time as a [`PageDate`]. A date-time without offset is UTC.
-fn page_date(value: &Datetime) -> Result<PageDate, String> {
+pub fn page_date(value: &Datetime) -> Result<PageDate, String> {
     let Some(date) = value.date else {
         return Err(format!("`{value}` is a time without a date"));
     };
