@@ -109,7 +109,7 @@ fn brotli(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Every route of the site, ready to serve.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RenderedSite {
     /// URL path (decoded, `/offices/belgrade/`) to its resource.
     pub routes: HashMap<String, Arc<Resource>>,
@@ -801,7 +801,7 @@ impl<'a> Context<'a> {
         let height = ((lat_max - lat_min) * scale).round();
         let x = |lon: f64| ((lon - lon_min) * squeeze * scale * 10.0).round() / 10.0;
         let y = |lat: f64| ((lat_max - lat) * scale * 10.0).round() / 10.0;
-        let points = offices
+        let points: Vec<MapPoint> = offices
             .iter()
             .filter_map(|(page, lat, lon, main)| {
                 let link = self.link(&page.key, lang)?;
@@ -837,15 +837,18 @@ impl<'a> Context<'a> {
                 label: format!("{lon}° E"),
             });
         }
-        let names: Vec<String> = offices
-            .iter()
-            .filter_map(|o| self.link(&o.0.key, lang))
-            .map(|l| l.title)
-            .collect();
         Some(OfficeMap {
             width: WIDTH as u32,
             height: height as u32,
-            title: format!("{}: {}", ui.office_map, names.join(", ")),
+            title: format!(
+                "{}: {}",
+                ui.office_map,
+                points
+                    .iter()
+                    .map(|p| p.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             note: ui.office_map_note.clone(),
             points,
             grid,

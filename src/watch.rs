@@ -72,13 +72,9 @@ pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
             tracing::error!("the content has errors; still serving the last good site\n{report}");
             let current = site.load();
             site.store(Arc::new(RenderedSite {
-                routes: current.routes.clone(),
-                redirects: current.redirects.clone(),
-                not_found: current.not_found.clone(),
-                next_publication: current.next_publication,
-                warnings: current.warnings.clone(),
                 live: true,
                 overlay: Some(Arc::new(overlay(&diagnostics, &assets.url("style.css")))),
+                ..RenderedSite::clone(&current)
             }));
         }
     }
