@@ -76,6 +76,14 @@ impl Diagnostic {
         }
     }
 
+    /// A warning about a whole file, reported at its first line.
+    pub fn file_warning(file: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::file_error(file, message)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -407,14 +407,11 @@ impl<'a> Loader<'a> {
     }
 
     fn warn_unused(&mut self, path: &str) {
-        self.diagnostics.push(Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::file_error(
-                path,
-                "this file is not used: pages are .md files, media go under media/, \
+        self.diagnostics.push(Diagnostic::file_warning(
+            path,
+            "this file is not used: pages are .md files, media go under media/, \
                  interface text under i18n/<lang>.toml",
-            )
-        });
+        ));
     }
 
     fn parse_config(&mut self, file: &SourceFile) -> Option<SiteConfig> {
@@ -460,15 +457,10 @@ impl<'a> Loader<'a> {
         let mut ui = HashMap::new();
         for (lang, file) in files {
             if !config.languages.contains_key(&lang) {
-                self.diagnostics.push(Diagnostic {
-                    severity: Severity::Warning,
-                    ..Diagnostic::file_error(
-                        &file.path,
-                        format!(
-                            "`{lang}` is not a language in site.toml, so this file is not used"
-                        ),
-                    )
-                });
+                self.diagnostics.push(Diagnostic::file_warning(
+                    &file.path,
+                    format!("`{lang}` is not a language in site.toml, so this file is not used"),
+                ));
                 continue;
             }
             let Some(text) = self.text_of(&file) else {
@@ -1371,10 +1363,10 @@ impl<'a> Loader<'a> {
 
         for file in media {
             if !used_media.contains(&format!("/{}", file.path)) {
-                self.diagnostics.push(Diagnostic {
-                    severity: Severity::Warning,
-                    ..Diagnostic::file_error(&file.path, "nothing links to this file")
-                });
+                self.diagnostics.push(Diagnostic::file_warning(
+                    &file.path,
+                    "nothing links to this file",
+                ));
             }
         }
     }
