@@ -44,7 +44,7 @@ pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
 /// The file for a URL path: `/a/` -> `out/a/index.html`, `/static/x.css` -> `out/static/x.css`.
 fn file_for(out: &Path, path: &str) -> io::Result<PathBuf> {
     let relative = path.trim_start_matches('/');
-    if relative.split('/').any(|s| s == ".." || s == ".") || relative.contains('\\') {
+    if !crate::content::urls::is_safe_path(path) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("refusing to write outside the output folder: {path}"),

@@ -22,7 +22,7 @@ use crate::diagnostic::Diagnostic;
 use templates::*;
 
 /// Listings show this many items per page.
-pub const PAGE_SIZE: usize = 20;
+pub use crate::content::urls::PAGE_SIZE;
 /// Related news lists on theme and country pages show the latest this many items.
 const RELATED_NEWS: usize = 10;
 

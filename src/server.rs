@@ -400,13 +400,7 @@ fn decode_path(raw: &str) -> Option<Cow<'_, str>> {
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .ok()?;
-    let bad = !decoded.starts_with('/')
-        || decoded.contains('\\')
-        || decoded.contains('\0')
-        || decoded
-            .split('/')
-            .any(|segment| segment == ".." || segment == ".");
-    (!bad).then_some(decoded)
+    crate::content::urls::is_safe_path(&decoded).then_some(decoded)
 }
 
 /// A path as a `Location` header value: everything but visible ASCII percent-encoded.

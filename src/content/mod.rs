@@ -9,6 +9,7 @@
 pub mod front_matter;
 pub mod i18n;
 pub mod source;
+pub mod urls;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -663,7 +664,7 @@ impl<'a> Loader<'a> {
         let mut aliases = Vec::new();
         for alias in &fm.aliases {
             let value = alias.get_ref();
-            if !value.starts_with('/') || value.contains("..") || value.contains('\\') {
+            if !urls::is_safe_path(value) {
                 error(
                     &mut errors,
                     at(alias.span().start),
@@ -1243,8 +1244,8 @@ impl<'a> Loader<'a> {
             .collect();
 
         // Every path a visitor can reach, and the hidden pages and aliases beside them.
-        let mut routes: BTreeSet<String> = ["/", "/robots.txt", "/sitemap.xml", "/healthz"]
-            .into_iter()
+        let mut routes: BTreeSet<String> = std::iter::once("/")
+            .chain(urls::FIXED_ROUTES)
             .map(str::to_owned)
             .collect();
         let mut hidden = BTreeSet::new();
@@ -1283,7 +1284,7 @@ impl<'a> Loader<'a> {
             }
         }
         for (section, count) in members {
-            for n in 2..=count.div_ceil(crate::render::PAGE_SIZE) {
+            for n in 2..=count.div_ceil(urls::PAGE_SIZE) {
                 for language in languages {
                     let prefix = if language.code == *default_lang {
                         String::new()

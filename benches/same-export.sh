@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Proves a change is invisible to users: exports the site with the binary of a base
+# commit and with the working tree's binary, and compares the files byte for byte.
+#
+#   benches/same-export.sh BASE_REV [CONTENT_DIR ...]
+#
+# Exports, with each binary: the embedded site, content/ and tests/fixtures/site (or the
+# folders given), each with and without --drafts. The base commit is checked out in a
+# temporary git worktree and built into the same target folder (only this crate
+# recompiles). Exits 1 and prints the differing files when any export differs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:?usage: benches/same-export.sh BASE_REV [CONTENT_DIR ...]}
+shift
+dirs=("$@")
+[ ${#dirs[@]} -gt 0 ] || dirs=(content tests/fixtures/site)
+
+work=$(mktemp -d)
+cleanup() { git worktree remove --force "$work/base-tree" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Where cargo puts the binary, asked of cargo rather than assumed.
+binary_of() { # $1: crate folder
+  (cd "$1" && cargo build --quiet --message-format=json 2>/dev/null) |
+    python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "wbt-site":
+        print(m["executable"])'
+}
+
+git worktree add --quiet --detach "$work/base-tree" "$base"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+cp "$(binary_of "$work/base-tree")" "$work/base"
+cp "$(binary_of .)" "$work/head"
+
+status=0
+for which in base head; do
+  bin=$work/$which
+  "$bin" build --out "$work/$which-out/embedded" >/dev/null
+  for dir in "${dirs[@]}"; do
+    name=$(echo "$dir" | tr '/' '_')
+    "$bin" build --content "$dir" --out "$work/$which-out/$name" >/dev/null
+    "$bin" build --content "$dir" --drafts --out "$work/$which-out/$name-drafts" >/dev/null
+  done
+done
+files=$(find "$work/base-out" -type f | wc -l)
+if diff -r "$work/base-out" "$work/head-out" >"$work/diff" 2>&1; then
+  echo "same-export: identical: $files files in $(( ${#dirs[@]} * 2 + 1 )) exports ($base vs working tree)"
+else
+  status=1
+  echo "same-export: DIFFERENT ($base vs working tree):"
+  grep -E '^(Only in|Files|Binary)' "$work/diff" | head -40
+fi
+exit $status

@@ -1,0 +1,72 @@
+//! URL rules shared by the loader, the renderer, the server and the export: which paths
+//! are safe, how a language prefixes its pages, how listings paginate, and the fixed
+//! routes every site has. Pure functions; nothing here knows pages or HTTP.
+
+/// Pages per listing page (`/news/`, `/news/page/2/`, ...).
+pub const PAGE_SIZE: usize = 20;
+
+/// Routes every site has beside its pages and media.
+pub const FIXED_ROUTES: [&str; 3] = ["/robots.txt", "/sitemap.xml", "/healthz"];
+
+/// A URL path that stays inside the site: it starts with `/` and has no `.` or `..`
+/// segment, backslash or NUL. The loader checks aliases with it, the server decoded
+/// request paths, the export the files it writes.
+pub fn is_safe_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && !path.split('/').any(|segment| segment == ".." || segment == ".")
+}
+
+/// `""` for the default language, `/tr` for Turkish: what a language puts before its paths.
+pub fn lang_prefix(lang: &str, default_lang: &str) -> String {
+    if lang == default_lang {
+        String::new()
+    } else {
+        format!("/{lang}")
+    }
+}
+
+/// The path of page `n` (from 1) of a listing at `base` (`/news/`): `/news/page/2/`.
+pub fn listing_page_path(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+/// How many listing pages `count` items fill (at least one).
+pub fn listing_pages(count: usize) -> usize {
+    count.div_ceil(PAGE_SIZE).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_paths_stay_inside_the_site() {
+        for good in ["/", "/news/", "/media/a.pdf", "/a..b/", "/.well-known/x"] {
+            assert!(is_safe_path(good), "{good}");
+        }
+        for bad in ["", "news/", "/../etc/passwd", "/a/./b", "/a/..", "/a\\b", "/a\0"] {
+            assert!(!is_safe_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn language_prefix_is_empty_for_the_default_language() {
+        assert_eq!(lang_prefix("en", "en"), "");
+        assert_eq!(lang_prefix("tr", "en"), "/tr");
+    }
+
+    #[test]
+    fn listings_paginate_by_page_size() {
+        assert_eq!(listing_pages(0), 1);
+        assert_eq!(listing_pages(PAGE_SIZE), 1);
+        assert_eq!(listing_pages(PAGE_SIZE + 1), 2);
+        assert_eq!(listing_page_path("/news/", 1), "/news/");
+        assert_eq!(listing_page_path("/tr/news/", 3), "/tr/news/page/3/");
+    }
+}
