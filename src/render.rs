@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
-use crate::content::front_matter::ProjectStatus;
-use crate::content::{Page, PageKind, Section, Site, UiStrings, page_date, sort_for_listing};
+use crate::content::page::ProjectStatus;
+use crate::content::{Page, PageKind, Section, Site, UiStrings, sort_for_listing};
 use crate::diagnostic::Diagnostic;
 use templates::*;
 
@@ -331,7 +331,7 @@ impl<'a> Context<'a> {
         }
         let has_kosovo = site
             .originals()
-            .any(|p| matches!(&p.kind, PageKind::Country(c) if c.iso.get_ref() == "XK"));
+            .any(|p| matches!(&p.kind, PageKind::Country(c) if c.is_kosovo()));
         Context {
             site,
             assets,
@@ -360,7 +360,7 @@ impl<'a> Context<'a> {
             PageKind::NewsItem => page.date.map(|d| ui.date(d.day)).unwrap_or_default(),
             PageKind::Project(p) => p
                 .status
-                .map(|s| status_label(ui, s))
+                .map(|s| ui.status(s))
                 .unwrap_or_default()
                 .to_owned(),
             PageKind::Office(o) if o.main_seat => ui.main_seat.clone(),
@@ -374,7 +374,7 @@ impl<'a> Context<'a> {
             meta,
             lang: fallback.then(|| page.lang.clone()),
             icon: match &page.kind {
-                PageKind::Theme(theme) => self.assets.icon(theme.icon.get_ref()).map(str::to_owned),
+                PageKind::Theme(theme) => self.assets.icon(&theme.icon).map(str::to_owned),
                 _ => None,
             },
         })
@@ -570,8 +570,8 @@ impl<'a> Context<'a> {
                 city: office.city.clone(),
                 country: original.countries.first().and_then(|c| self.link(c, lang)),
                 main_seat: office.main_seat,
-                latitude: format_coordinate(*office.latitude.get_ref(), 'N', 'S'),
-                longitude: format_coordinate(*office.longitude.get_ref(), 'E', 'W'),
+                latitude: format_coordinate(office.latitude, 'N', 'S'),
+                longitude: format_coordinate(office.longitude, 'E', 'W'),
                 address: office.address.clone(),
                 phone: office.phone.clone(),
                 email: office.email.clone(),
@@ -595,13 +595,13 @@ impl<'a> Context<'a> {
                 let profile = country
                     .profile
                     .iter()
-                    .map(|p| profile_label(ui, p.key()).to_owned())
+                    .map(|p| ui.profile(*p).to_owned())
                     .collect();
                 CountryTemplate {
                     layout,
                     article,
                     name: country.name.clone(),
-                    iso: country.iso.get_ref().clone(),
+                    iso: country.iso.clone(),
                     profile,
                     offices: self.links(&offices, lang),
                     projects: self.links(&projects, lang),
@@ -631,7 +631,7 @@ impl<'a> Context<'a> {
                     article,
                     icon: self
                         .assets
-                        .icon(theme.icon.get_ref())
+                        .icon(&theme.icon)
                         .unwrap_or("")
                         .to_owned(),
                     projects: self.links(&projects, lang),
@@ -645,17 +645,13 @@ impl<'a> Context<'a> {
                 article,
                 name: person.name.clone(),
                 role: person.role.clone(),
-                photo: person.photo.as_ref().map(|p| format!("/{}", p.get_ref())),
+                photo: person.photo.as_ref().map(|p| format!("/{p}")),
                 email: person.email.clone(),
             }
             .render()?,
             PageKind::Project(project) => {
-                // The loader has checked these dates; a bad one never gets this far.
-                let day = |d: &toml::Spanned<toml::value::Datetime>| {
-                    page_date(d.get_ref()).ok().map(|date| date.day)
-                };
-                let start = project.start.as_ref().and_then(day);
-                let end = project.end.as_ref().and_then(day);
+                let start = project.start.map(|d| d.day);
+                let end = project.end.map(|d| d.day);
                 let period = match (start, end) {
                     (Some(s), Some(e)) => format!("{} – {}", ui.date(s), ui.date(e)),
                     (Some(s), None) => format!("{} –", ui.date(s)),
@@ -665,7 +661,7 @@ impl<'a> Context<'a> {
                 ProjectTemplate {
                     layout,
                     article,
-                    status: project.status.map(|s| status_label(ui, s).to_owned()),
+                    status: project.status.map(|s| ui.status(s).to_owned()),
                     ongoing: project.status == Some(ProjectStatus::Ongoing),
                     period,
                     donors: project.donors.clone(),
@@ -782,8 +778,8 @@ impl<'a> Context<'a> {
             .filter_map(|page| match &page.kind {
                 PageKind::Office(o) => Some((
                     *page,
-                    *o.latitude.get_ref(),
-                    *o.longitude.get_ref(),
+                    o.latitude,
+                    o.longitude,
                     o.main_seat,
                 )),
                 _ => None,
@@ -904,22 +900,6 @@ fn escape_xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn status_label(ui: &UiStrings, status: ProjectStatus) -> &str {
-    match status {
-        ProjectStatus::Ongoing => &ui.status_ongoing,
-        ProjectStatus::Completed => &ui.status_completed,
-    }
-}
-
-fn profile_label<'u>(ui: &'u UiStrings, key: &str) -> &'u str {
-    match key {
-        "origin" => &ui.profile_origin,
-        "transit" => &ui.profile_transit,
-        "destination" => &ui.profile_destination,
-        _ => &ui.profile_host,
-    }
 }
 
 /// `41.01` -> `41.01° N`.

@@ -8,6 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::content::Section;
+use crate::content::file_name::is_slug;
 
 /// Writes the new page for `target` (`offices/tirana`, `news/new-centre`, `about-us`)
 /// under `content`, dated `today` where the section needs a date. Returns its path.
@@ -33,14 +34,7 @@ pub fn new_page(content: &Path, target: &str, today: jiff::civil::Date) -> io::R
         },
         None => (None, target),
     };
-    if slug.is_empty()
-        || slug.starts_with('-')
-        || slug.ends_with('-')
-        || slug.starts_with('_')
-        || !slug
-            .chars()
-            .all(|c| c == '-' || c.is_ascii_digit() || (c.is_alphabetic() && !c.is_uppercase()))
-    {
+    if !is_slug(slug) {
         return Err(invalid(format!(
             "`{slug}` is not a usable page name: use lower-case letters, digits and `-`"
         )));

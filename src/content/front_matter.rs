@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::value::Datetime;
 
+use super::page::Section;
 use crate::diagnostic::Diagnostic;
 
 /// A page's text cut into its front matter and body, with their byte offsets in the file.
@@ -14,7 +15,6 @@ use crate::diagnostic::Diagnostic;
 pub struct Split<'a> {
     pub front: &'a str,
     pub front_offset: usize,
-    pub body: &'a str,
     pub body_offset: usize,
 }
 
@@ -44,7 +44,6 @@ pub fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
             return Ok(Split {
                 front: &text[front_offset..s],
                 front_offset,
-                body: &text[body_offset..],
                 body_offset,
             });
         }
@@ -130,6 +129,89 @@ pub struct FrontMatter {
     pub project: Option<Spanned<ProjectTable>>,
 }
 
+/// The section tables: each has a name in front matter, fields an editor fills in, and
+/// the one place it belongs (a section's pages, or the home page for `[home]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Home,
+    Office,
+    Country,
+    Theme,
+    Person,
+    Project,
+}
+
+impl Table {
+    /// The table its members need: `None` for news, which has none.
+    pub fn of_section(section: Section) -> Option<Table> {
+        match section {
+            Section::Offices => Some(Table::Office),
+            Section::Countries => Some(Table::Country),
+            Section::Themes => Some(Table::Theme),
+            Section::Leadership => Some(Table::Person),
+            Section::Projects => Some(Table::Project),
+            Section::News => None,
+        }
+    }
+
+    /// Its name in front matter: `office` for `[office]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Home => "home",
+            Table::Office => "office",
+            Table::Country => "country",
+            Table::Theme => "theme",
+            Table::Person => "person",
+            Table::Project => "project",
+        }
+    }
+
+    /// Its fields, as an editor writes them.
+    pub fn fields(self) -> &'static str {
+        match self {
+            Table::Home => "lead, [[home.figures]] with value, label, source",
+            Table::Office => "city, country, main_seat, latitude, longitude",
+            Table::Country => "name, iso, profile",
+            Table::Theme => "icon",
+            Table::Person => "role, and optionally name, photo, email",
+            Table::Project => "status, start, end, donors, partners",
+        }
+    }
+
+    /// The section whose pages it belongs to: `None` for `[home]`.
+    pub fn section(self) -> Option<Section> {
+        Section::ALL
+            .into_iter()
+            .find(|s| Table::of_section(*s) == Some(self))
+    }
+
+    /// Where it belongs, in words.
+    pub fn place(self) -> String {
+        match self.section() {
+            Some(section) => format!("pages under {}/", section.dir()),
+            None => "the home page (_index.md)".to_owned(),
+        }
+    }
+}
+
+impl FrontMatter {
+    /// The section tables present, with their offsets in the front matter.
+    pub fn tables(&self) -> Vec<(Table, usize)> {
+        let spans = [
+            (Table::Home, self.home.as_ref().map(|t| t.span())),
+            (Table::Office, self.office.as_ref().map(|t| t.span())),
+            (Table::Country, self.country.as_ref().map(|t| t.span())),
+            (Table::Theme, self.theme.as_ref().map(|t| t.span())),
+            (Table::Person, self.person.as_ref().map(|t| t.span())),
+            (Table::Project, self.project.as_ref().map(|t| t.span())),
+        ];
+        spans
+            .into_iter()
+            .filter_map(|(table, span)| Some((table, span?.start)))
+            .collect()
+    }
+}
+
 /// `[home]` in `_index.md`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -186,16 +268,6 @@ pub enum MigrationProfile {
     Host,
 }
 
-impl MigrationProfile {
-    pub fn key(self) -> &'static str {
-        match self {
-            MigrationProfile::Origin => "origin",
-            MigrationProfile::Transit => "transit",
-            MigrationProfile::Destination => "destination",
-            MigrationProfile::Host => "host",
-        }
-    }
-}
 
 /// `[person]` in `leadership/*.md`.
 #[derive(Clone, Debug, Deserialize)]
@@ -238,14 +310,6 @@ pub enum ProjectStatus {
     Completed,
 }
 
-impl ProjectStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            ProjectStatus::Ongoing => "ongoing",
-            ProjectStatus::Completed => "completed",
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -257,7 +321,6 @@ mod tests {
         let split = split("a.md", text).unwrap();
         assert_eq!(split.front, "title = \"A\"\n");
         assert_eq!(split.front_offset, 4);
-        assert_eq!(split.body, "Body\n");
         assert_eq!(&text[split.body_offset..], "Body\n");
     }
 

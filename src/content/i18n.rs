@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use super::page::{MigrationProfile, ProjectStatus};
+
 /// Interface strings for one language. Placeholders in braces are filled in by templates.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,5 +78,23 @@ impl UiStrings {
     pub fn date(&self, date: jiff::civil::Date) -> String {
         let month = &self.months[usize::from(date.month().unsigned_abs()) - 1];
         format!("{} {} {}", date.day(), month, date.year())
+    }
+
+    /// A project's status in words.
+    pub fn status(&self, status: ProjectStatus) -> &str {
+        match status {
+            ProjectStatus::Ongoing => &self.status_ongoing,
+            ProjectStatus::Completed => &self.status_completed,
+        }
+    }
+
+    /// A country's role in migration in words.
+    pub fn profile(&self, profile: MigrationProfile) -> &str {
+        match profile {
+            MigrationProfile::Origin => &self.profile_origin,
+            MigrationProfile::Transit => &self.profile_transit,
+            MigrationProfile::Destination => &self.profile_destination,
+            MigrationProfile::Host => &self.profile_host,
+        }
     }
 }

@@ -27,6 +27,16 @@ pub fn lang_prefix(lang: &str, default_lang: &str) -> String {
     }
 }
 
+/// A URL path with one trailing `/` unless its last segment has an extension.
+pub fn normalise_path(path: &str) -> String {
+    let last = path.rsplit('/').next().unwrap_or("");
+    if path.ends_with('/') || last.contains('.') {
+        path.to_owned()
+    } else {
+        format!("{path}/")
+    }
+}
+
 /// The path of page `n` (from 1) of a listing at `base` (`/news/`): `/news/page/2/`.
 pub fn listing_page_path(base: &str, n: usize) -> String {
     if n <= 1 {
@@ -59,6 +69,13 @@ mod tests {
     fn language_prefix_is_empty_for_the_default_language() {
         assert_eq!(lang_prefix("en", "en"), "");
         assert_eq!(lang_prefix("tr", "en"), "/tr");
+    }
+
+    #[test]
+    fn paths_end_in_a_slash_unless_they_name_a_file() {
+        assert_eq!(normalise_path("/old/page"), "/old/page/");
+        assert_eq!(normalise_path("/old/page/"), "/old/page/");
+        assert_eq!(normalise_path("/media/a.pdf"), "/media/a.pdf");
     }
 
     #[test]

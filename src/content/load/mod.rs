@@ -1,0 +1,221 @@
+//! The loader: builds a [`Site`] from a list of content files in named stages, each in
+//! its own file: [`config`] (site.toml and interface text), [`pages`] (every page parsed
+//! on its own), [`index`] (keys, URLs, translations), [`cross_links`] (themes,
+//! countries, the menu), [`bodies`] (Markdown) and [`links`] (anchors, paths, media).
+//! Every stage adds to one list of diagnostics; none stops at the first bad file. Knows
+//! nothing of rendering or HTTP.
+
+mod bodies;
+mod config;
+mod cross_links;
+mod index;
+mod links;
+mod pages;
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use super::front_matter::FrontMatter;
+use super::page::{Page, PageKind};
+use super::site::{LoadOptions, Site};
+use super::source::SourceFile;
+use crate::diagnostic::{self, Diagnostic};
+
+/// Builds the site from `files`. On any error, returns every diagnostic found (errors and
+/// warnings), sorted by file and position.
+pub fn load(files: Vec<SourceFile>, options: &LoadOptions) -> Result<Site, Vec<Diagnostic>> {
+    Loader::new(options).load(files)
+}
+
+/// A page while loading: parsed, not yet linked.
+struct Draft {
+    page: Page,
+    /// The whole file, for placing diagnostics.
+    text: String,
+    front_offset: usize,
+    body_offset: usize,
+    /// The front matter as written, with spans, for diagnostics of later stages.
+    front: FrontMatter,
+    /// The page's kind from its own section table; `None` on a translation that takes
+    /// the original's (set on `page` when indexing).
+    kind: Option<PageKind>,
+}
+
+impl Draft {
+    /// An error at byte `offset` of the front matter.
+    fn front_error(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(
+            &self.page.file,
+            &self.text,
+            self.front_offset + offset,
+            message,
+        )
+    }
+}
+
+/// The files of a content tree by what they are.
+#[derive(Default)]
+struct Files {
+    config: Option<SourceFile>,
+    /// `(language, file)` for each `i18n/<lang>.toml`.
+    ui: Vec<(String, SourceFile)>,
+    pages: Vec<SourceFile>,
+    media: Vec<SourceFile>,
+}
+
+struct Loader<'a> {
+    options: &'a LoadOptions,
+    diagnostics: Vec<Diagnostic>,
+    /// The text of site.toml, for placing errors found after it was parsed.
+    config_text: String,
+    /// Keys of pages that failed to parse, so their translations are not called orphans.
+    failed_files: BTreeSet<String>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(options: &'a LoadOptions) -> Self {
+        Loader {
+            options,
+            diagnostics: Vec::new(),
+            config_text: String::new(),
+            failed_files: BTreeSet::new(),
+        }
+    }
+
+    fn load(mut self, files: Vec<SourceFile>) -> Result<Site, Vec<Diagnostic>> {
+        let files = self.sort_files(files);
+
+        // Stage 1: configuration and interface strings.
+        let Some(config_file) = files.config else {
+            self.diagnostics.push(Diagnostic::file_error(
+                "site.toml",
+                "the content folder has no site.toml",
+            ));
+            return Err(self.finish_with_errors());
+        };
+        let Some(config) = self.parse_config(&config_file) else {
+            return Err(self.finish_with_errors());
+        };
+        let languages = config::languages(&config);
+        let ui = self.parse_ui(&config, &languages, files.ui);
+
+        // Stage 2: every page, parsed on its own.
+        let drafts = self.parse_pages(files.pages, &languages);
+
+        // Stage 3: index by key and URL; translations take their table from the original.
+        let mut drafts = self.index(drafts, &languages[0].code);
+        self.require_index_pages(&drafts);
+
+        // Stage 4: cross-links by slug (themes, countries, an office's country, the menu).
+        self.cross_link(&mut drafts, &config);
+
+        // Stage 5: Markdown bodies, with `@/` links resolved in each page's language.
+        let links = self.render_bodies(&mut drafts, &languages[0].code);
+
+        // Stage 6: links against headings, routes and media, now that every page exists.
+        self.check_links(&drafts, links, &files.media, &languages);
+
+        // Stage 7: keep what is published.
+        let (pages, next_publication) = self.published(drafts, &languages[0].code);
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(self.finish_with_errors());
+        }
+        let base_url = self
+            .options
+            .base_url
+            .clone()
+            .unwrap_or_else(|| config.base_url.clone())
+            .trim_end_matches('/')
+            .to_owned();
+        let mut site = Site::new(config, base_url, languages, ui, pages, files.media);
+        site.warnings = self.finish_with_errors();
+        site.next_publication = next_publication;
+        Ok(site)
+    }
+
+    /// Sorts the tree's files into configuration, interface text, pages and media, and
+    /// warns about the rest.
+    fn sort_files(&mut self, files: Vec<SourceFile>) -> Files {
+        let mut sorted = Files::default();
+        for file in files {
+            if file.path == "site.toml" {
+                sorted.config = Some(file);
+            } else if file.path.starts_with("media/") {
+                sorted.media.push(file);
+            } else if let Some(name) = file.path.strip_prefix("i18n/") {
+                if let Some(lang) = name.strip_suffix(".toml").filter(|l| !l.contains('/')) {
+                    sorted.ui.push((lang.to_owned(), file));
+                } else {
+                    self.warn_unused(&file.path);
+                }
+            } else if file.path.ends_with(".md") {
+                sorted.pages.push(file);
+            } else {
+                self.warn_unused(&file.path);
+            }
+        }
+        sorted
+    }
+
+    /// The pages visitors may see (all of them with `drafts`), and the earliest moment a
+    /// scheduled page left out comes due.
+    fn published(
+        &self,
+        drafts: Vec<Draft>,
+        default_lang: &str,
+    ) -> (Vec<Page>, Option<Timestamp>) {
+        let mut next_publication: Option<Timestamp> = None;
+        let mut pages = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let page = draft.page;
+            if page.scheduled
+                && !page.draft
+                && let Some(date) = page.date
+            {
+                next_publication = Some(next_publication.map_or(date.at, |n| n.min(date.at)));
+            }
+            if self.options.drafts || !page.is_hidden() {
+                pages.push(page);
+            }
+        }
+        // A translation whose original is hidden has no page to belong to.
+        let published_keys: BTreeSet<String> = pages
+            .iter()
+            .filter(|p| p.lang == default_lang)
+            .map(|p| p.key.clone())
+            .collect();
+        pages.retain(|p| published_keys.contains(&p.key));
+        (pages, next_publication)
+    }
+
+    fn finish_with_errors(mut self) -> Vec<Diagnostic> {
+        diagnostic::sort(&mut self.diagnostics);
+        self.diagnostics
+    }
+
+    fn warn_unused(&mut self, path: &str) {
+        self.diagnostics.push(Diagnostic::file_warning(
+            path,
+            "this file is not used: pages are .md files, media go under media/, \
+                 interface text under i18n/<lang>.toml",
+        ));
+    }
+
+    /// The file's text, or an error at its first byte that is not UTF-8.
+    fn text_of(&mut self, file: &SourceFile) -> Option<String> {
+        match std::str::from_utf8(&file.bytes) {
+            Ok(text) => Some(text.to_owned()),
+            Err(e) => {
+                let text = String::from_utf8_lossy(&file.bytes).into_owned();
+                self.diagnostics.push(Diagnostic::error(
+                    &file.path,
+                    &text,
+                    e.valid_up_to(),
+                    "the file is not valid UTF-8",
+                ));
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! Loading stage 2: every page file parsed on its own, into a [`Draft`] with a typed
+//! [`Page`]: its place in the tree from the file name, its front matter, and its section
+//! table checked and turned into plain data.
+
+use toml::Spanned;
+
+use super::{Draft, Loader};
+use crate::content::date::{PageDate, page_date};
+use crate::content::file_name::{FileName, is_slug, strip_language};
+use crate::content::front_matter::{
+    self, CountryTable, FrontMatter, OfficeTable, PersonTable, ProjectTable, Table, ThemeTable,
+};
+use crate::content::page::{
+    Country, Language, Office, Page, PageKind, Person, Project, Section, Theme,
+};
+use crate::content::source::SourceFile;
+use crate::content::urls;
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// Descriptions longer than this are cut in search results: a warning.
+pub const MAX_DESCRIPTION: usize = 160;
+
+/// The problems found in one file's front matter, placed in the file.
+struct Problems<'t> {
+    file: &'t str,
+    text: &'t str,
+    front_offset: usize,
+    list: Vec<Diagnostic>,
+}
+
+impl Problems<'_> {
+    /// An error at byte `offset` of the front matter.
+    fn error(&mut self, offset: usize, message: impl Into<String>) {
+        self.at(Severity::Error, self.front_offset + offset, message);
+    }
+
+    fn at(&mut self, severity: Severity, file_offset: usize, message: impl Into<String>) {
+        self.list
+            .push(Diagnostic::at(severity, self.file, self.text, file_offset, message));
+    }
+
+    fn has_errors(&self) -> bool {
+        self.list.iter().any(Diagnostic::is_error)
+    }
+
+    /// A required, non-empty text field, trimmed (empty, with an error, when it is not).
+    fn required_text(&mut self, field: &Option<Spanned<String>>, name: &str) -> String {
+        match field {
+            Some(value) if !value.get_ref().trim().is_empty() => value.get_ref().trim().to_owned(),
+            Some(value) => {
+                self.error(value.span().start, format!("`{name}` is empty"));
+                String::new()
+            }
+            None => {
+                self.error(0, format!("missing `{name}`: every page needs one"));
+                String::new()
+            }
+        }
+    }
+
+    /// A date field, or an error at it.
+    fn date(&mut self, field: &Option<Spanned<toml::value::Datetime>>) -> Option<PageDate> {
+        let field = field.as_ref()?;
+        page_date(field.get_ref())
+            .map_err(|message| self.error(field.span().start, message))
+            .ok()
+    }
+
+    /// Errors for required texts of `table` left empty, at the table.
+    fn empty_fields(&mut self, table: Table, at: usize, fields: &[(&str, &str)]) {
+        for (name, value) in fields {
+            if value.trim().is_empty() {
+                self.error(at, format!("`{name}` in [{}] is empty", table.name()));
+            }
+        }
+    }
+}
+
+impl Loader<'_> {
+    /// Parses every page file; a file that fails is remembered by key.
+    pub(super) fn parse_pages(
+        &mut self,
+        files: Vec<SourceFile>,
+        languages: &[Language],
+    ) -> Vec<Draft> {
+        let mut drafts = Vec::with_capacity(files.len());
+        for file in files {
+            let key = strip_language(&file.path);
+            match self.parse_page(file, languages) {
+                Some(draft) => drafts.push(draft),
+                None => {
+                    self.failed_files.insert(key);
+                }
+            }
+        }
+        drafts
+    }
+
+    /// Parses one page file: its place in the tree, its front matter, its section table.
+    fn parse_page(&mut self, file: SourceFile, languages: &[Language]) -> Option<Draft> {
+        let text = self.text_of(&file)?;
+        let path = file.path;
+        let name = match FileName::parse(&path, languages) {
+            Ok(name) => name,
+            Err(message) => {
+                self.diagnostics
+                    .push(Diagnostic::file_error(&path, message));
+                return None;
+            }
+        };
+        let parsed = front_matter::split(&path, &text).and_then(|split| {
+            front_matter::parse_toml::<FrontMatter>(&path, &text, split.front, split.front_offset)
+                .map(|fm| (split, fm))
+        });
+        let (split, fm) = match parsed {
+            Ok(parsed) => parsed,
+            Err(d) => {
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        let mut problems = Problems {
+            file: &path,
+            text: &text,
+            front_offset: split.front_offset,
+            list: Vec::new(),
+        };
+        let page = self.common_fields(&fm, &name, languages, &mut problems);
+        let kind = self.section_kind(&fm, &name, page.date.is_some(), &mut problems);
+        let failed = problems.has_errors();
+        self.diagnostics.extend(problems.list);
+        if failed {
+            return None;
+        }
+        Some(Draft {
+            page,
+            front_offset: split.front_offset,
+            body_offset: split.body_offset,
+            text,
+            front: fm,
+            kind,
+        })
+    }
+
+    /// The fields every page has, and its URL.
+    fn common_fields(
+        &self,
+        fm: &FrontMatter,
+        name: &FileName,
+        languages: &[Language],
+        problems: &mut Problems,
+    ) -> Page {
+        let title = problems.required_text(&fm.title, "title");
+        let description = problems.required_text(&fm.description, "description");
+        if let Some(d) = &fm.description
+            && d.get_ref().chars().count() > MAX_DESCRIPTION
+        {
+            problems.at(
+                Severity::Warning,
+                problems.front_offset + d.span().start,
+                format!(
+                    "the description has {} characters: search engines cut it after about {MAX_DESCRIPTION}",
+                    d.get_ref().chars().count()
+                ),
+            );
+        }
+        let date = match &fm.date {
+            Some(_) => problems.date(&fm.date),
+            None => name.date.map(PageDate::from_day),
+        };
+        let updated = problems.date(&fm.updated);
+        let slug = slug(fm, name, problems);
+        let mut aliases = Vec::new();
+        for alias in &fm.aliases {
+            let value = alias.get_ref();
+            if urls::is_safe_path(value) {
+                aliases.push(urls::normalise_path(value));
+            } else {
+                problems.error(
+                    alias.span().start,
+                    format!("the alias `{value}` must be a URL path starting with `/`"),
+                );
+            }
+        }
+        let prefix = urls::lang_prefix(&name.lang, &languages[0].code);
+        let path = match (name.section, name.is_index) {
+            (None, true) => format!("{prefix}/"),
+            (None, false) => format!("{prefix}/{slug}/"),
+            (Some(section), true) => format!("{prefix}/{}/", section.dir()),
+            (Some(section), false) => format!("{prefix}/{}/{slug}/", section.dir()),
+        };
+        Page {
+            file: problems.file.to_owned(),
+            key: name.key.clone(),
+            lang: name.lang.clone(),
+            section: name.section,
+            kind: PageKind::Plain,
+            slug,
+            path,
+            title,
+            description,
+            weight: fm.weight,
+            date,
+            updated,
+            draft: fm.draft,
+            scheduled: date.is_some_and(|d| d.at > self.options.now),
+            aliases,
+            themes: Vec::new(),
+            countries: Vec::new(),
+            body_html: String::new(),
+            toc: Vec::new(),
+            heading_ids: Vec::new(),
+        }
+    }
+
+    /// The page's kind with its section table, required where the section has one and
+    /// rejected elsewhere. `None` on a translation that takes its table from the original.
+    fn section_kind(
+        &self,
+        fm: &FrontMatter,
+        name: &FileName,
+        has_date: bool,
+        problems: &mut Problems,
+    ) -> Option<PageKind> {
+        let is_translation = name.is_translation;
+        let expected = match (name.section, name.is_index) {
+            (None, true) => Some(Table::Home),
+            (Some(section), false) => Table::of_section(section),
+            _ => None,
+        };
+        for (table, span) in fm.tables() {
+            if Some(table) != expected {
+                problems.error(
+                    span,
+                    format!("`[{}]` belongs only in {}", table.name(), table.place()),
+                );
+            }
+        }
+        let kind = self.typed_table(fm, name, problems);
+        if kind.is_none() && !is_translation {
+            let table = expected.unwrap_or(Table::Home);
+            problems.error(
+                0,
+                format!(
+                    "this page needs a `[{}]` table ({})",
+                    table.name(),
+                    table.fields()
+                ),
+            );
+        }
+        if matches!(kind, Some(PageKind::NewsItem)) && !has_date {
+            problems.error(
+                0,
+                "a news item needs a `date` (or a file name starting with YYYY-MM-DD-)",
+            );
+        }
+        if is_translation {
+            for (field, list) in [("themes", &fm.themes), ("countries", &fm.countries)] {
+                if let Some(first) = list.first() {
+                    problems.error(
+                        first.span().start,
+                        format!(
+                            "`{field}` is set on the original ({}); a translation takes it from there",
+                            name.key
+                        ),
+                    );
+                }
+            }
+        }
+        kind
+    }
+
+    /// The section table of the page's place, checked and typed, if it has one.
+    fn typed_table(
+        &self,
+        fm: &FrontMatter,
+        name: &FileName,
+        problems: &mut Problems,
+    ) -> Option<PageKind> {
+        Some(match (name.section, name.is_index) {
+            (None, true) => {
+                let home = fm.home.as_ref()?;
+                problems.empty_fields(Table::Home, home.span().start, &[("lead", &home.get_ref().lead)]);
+                PageKind::Home(home.get_ref().clone())
+            }
+            (None, false) => PageKind::Plain,
+            (Some(section), true) => PageKind::SectionIndex(section),
+            (Some(Section::Offices), false) => PageKind::Office(office(fm.office.as_ref()?, problems)),
+            (Some(Section::Countries), false) => {
+                PageKind::Country(country(fm.country.as_ref()?, problems))
+            }
+            (Some(Section::Themes), false) => {
+                PageKind::Theme(self.theme(fm.theme.as_ref()?, problems))
+            }
+            (Some(Section::Leadership), false) => {
+                PageKind::Person(person(fm.person.as_ref()?, problems))
+            }
+            (Some(Section::Projects), false) => {
+                PageKind::Project(project(fm.project.as_ref()?, problems))
+            }
+            (Some(Section::News), false) => PageKind::NewsItem,
+        })
+    }
+
+    fn theme(&self, table: &Spanned<ThemeTable>, problems: &mut Problems) -> Theme {
+        let icon = table.get_ref().icon.get_ref();
+        if !icon.is_empty() && !self.options.icons.contains(icon) {
+            problems.error(
+                table.get_ref().icon.span().start,
+                format!("there is no icon `{icon}`: add static/icons/{icon}.svg or use one of the icons there"),
+            );
+        }
+        problems.empty_fields(Table::Theme, table.span().start, &[("icon", icon)]);
+        Theme { icon: icon.clone() }
+    }
+}
+
+/// The page's slug: `slug` from front matter, else the file name's.
+fn slug(fm: &FrontMatter, name: &FileName, problems: &mut Problems) -> String {
+    match &fm.slug {
+        Some(s) if !is_slug(s.get_ref()) => {
+            problems.error(
+                s.span().start,
+                format!(
+                    "`{}` is not a usable slug: use lower-case letters, digits and `-`",
+                    s.get_ref()
+                ),
+            );
+            name.slug.to_owned()
+        }
+        Some(s) => s.get_ref().clone(),
+        None => {
+            if !name.is_index && !is_slug(name.slug) {
+                problems.at(
+                    Severity::Error,
+                    0,
+                    format!(
+                        "the file name `{}` does not make a clean URL: use lower-case letters, digits and `-`, or set `slug`",
+                        name.name
+                    ),
+                );
+            }
+            name.slug.to_owned()
+        }
+    }
+}
+
+fn office(table: &Spanned<OfficeTable>, problems: &mut Problems) -> Office {
+    let office = table.get_ref();
+    for (value, range, name) in [
+        (&office.latitude, 90.0, "latitude"),
+        (&office.longitude, 180.0, "longitude"),
+    ] {
+        if !(-range..=range).contains(value.get_ref()) {
+            problems.error(
+                value.span().start,
+                format!("{name} must lie between -{range} and {range}"),
+            );
+        }
+    }
+    problems.empty_fields(
+        Table::Office,
+        table.span().start,
+        &[("city", &office.city), ("country", office.country.get_ref())],
+    );
+    Office {
+        city: office.city.clone(),
+        main_seat: office.main_seat,
+        latitude: *office.latitude.get_ref(),
+        longitude: *office.longitude.get_ref(),
+        address: office.address.clone(),
+        phone: office.phone.clone(),
+        email: office.email.clone(),
+    }
+}
+
+fn country(table: &Spanned<CountryTable>, problems: &mut Problems) -> Country {
+    let country = table.get_ref();
+    let iso = country.iso.get_ref();
+    if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_uppercase()) {
+        problems.error(
+            country.iso.span().start,
+            format!("`{iso}` is not an ISO 3166-1 alpha-2 code such as `RS` (Kosovo: `XK`)"),
+        );
+    }
+    problems.empty_fields(Table::Country, table.span().start, &[("name", &country.name)]);
+    Country {
+        name: country.name.clone(),
+        iso: iso.clone(),
+        profile: country.profile.clone(),
+    }
+}
+
+fn person(table: &Spanned<PersonTable>, problems: &mut Problems) -> Person {
+    let person = table.get_ref();
+    problems.empty_fields(Table::Person, table.span().start, &[("role", &person.role)]);
+    Person {
+        name: person.name.clone(),
+        role: person.role.clone(),
+        photo: person.photo.as_ref().map(|p| p.get_ref().clone()),
+        email: person.email.clone(),
+    }
+}
+
+fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
+    let project = table.get_ref();
+    let start = problems.date(&project.start);
+    let end = problems.date(&project.end);
+    if let (Some(start), Some(end), Some(end_field)) = (start, end, &project.end)
+        && end < start
+    {
+        problems.error(end_field.span().start, "the project ends before it starts");
+    }
+    Project {
+        status: project.status,
+        start,
+        end,
+        donors: project.donors.clone(),
+        partners: project.partners.clone(),
+        website: project.website.clone(),
+    }
+}
