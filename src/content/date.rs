@@ -87,6 +87,10 @@ mod tests {
             offset: None,
         };
         assert!(page_date(&february_30).unwrap_err().contains("not a date"));
-        assert!(parse("09:00:00").unwrap_err().contains("time without a date"));
+        assert!(
+            parse("09:00:00")
+                .unwrap_err()
+                .contains("time without a date")
+        );
     }
 }

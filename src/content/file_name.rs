@@ -134,12 +134,18 @@ mod tests {
         assert_eq!(name.section, Some(Section::News));
         assert_eq!(name.lang, "tr");
         assert_eq!(name.key, "news/2018-05-15-joins.md");
-        assert_eq!(name.date.map(|d| d.to_string()).as_deref(), Some("2018-05-15"));
+        assert_eq!(
+            name.date.map(|d| d.to_string()).as_deref(),
+            Some("2018-05-15")
+        );
         assert_eq!(name.slug, "joins");
         assert!(!name.is_index);
 
         let home = FileName::parse("_index.md", &langs).unwrap();
-        assert_eq!((home.section, home.lang.as_str(), home.is_index), (None, "en", true));
+        assert_eq!(
+            (home.section, home.lang.as_str(), home.is_index),
+            (None, "en", true)
+        );
     }
 
     #[test]
@@ -172,7 +178,10 @@ mod tests {
 
     #[test]
     fn language_is_stripped_from_keys() {
-        assert_eq!(strip_language("offices/belgrade.tr.md"), "offices/belgrade.md");
+        assert_eq!(
+            strip_language("offices/belgrade.tr.md"),
+            "offices/belgrade.md"
+        );
         assert_eq!(strip_language("offices/belgrade.md"), "offices/belgrade.md");
         assert_eq!(strip_language("offices/.tr.md"), "offices/.tr.md");
         assert_eq!(strip_language("v1.2.md"), "v1.2.md");

@@ -268,7 +268,6 @@ pub enum MigrationProfile {
     Host,
 }
 
-
 /// `[person]` in `leadership/*.md`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,7 +308,6 @@ pub enum ProjectStatus {
     Ongoing,
     Completed,
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,9 @@ pub fn is_safe_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.contains('\\')
         && !path.contains('\0')
-        && !path.split('/').any(|segment| segment == ".." || segment == ".")
+        && !path
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".")
 }
 
 /// `""` for the default language, `/tr` for Turkish: what a language puts before its paths.
@@ -60,7 +62,15 @@ mod tests {
         for good in ["/", "/news/", "/media/a.pdf", "/a..b/", "/.well-known/x"] {
             assert!(is_safe_path(good), "{good}");
         }
-        for bad in ["", "news/", "/../etc/passwd", "/a/./b", "/a/..", "/a\\b", "/a\0"] {
+        for bad in [
+            "",
+            "news/",
+            "/../etc/passwd",
+            "/a/./b",
+            "/a/..",
+            "/a\\b",
+            "/a\0",
+        ] {
             assert!(!is_safe_path(bad), "{bad:?}");
         }
     }

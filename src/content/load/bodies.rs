@@ -62,7 +62,9 @@ impl Targets<'_> {
                     Resolution::with_problem(
                         url,
                         Severity::Warning,
-                        format!("`@/{file}` links to a draft or scheduled page, which visitors cannot see yet"),
+                        format!(
+                            "`@/{file}` links to a draft or scheduled page, which visitors cannot see yet"
+                        ),
                     )
                 } else {
                     Resolution::ok(url)
@@ -140,7 +142,15 @@ fn render_body(
     let diagnostics = rendered
         .problems
         .into_iter()
-        .map(|p| Diagnostic::at(p.severity, &draft.page.file, &draft.text, at(p.offset), p.message))
+        .map(|p| {
+            Diagnostic::at(
+                p.severity,
+                &draft.page.file,
+                &draft.text,
+                at(p.offset),
+                p.message,
+            )
+        })
         .collect();
     let page = &mut draft.page;
     page.body_html = rendered.html;

@@ -47,10 +47,19 @@ impl<'a> Routes<'a> {
         };
         let own_paths: HashMap<(&str, &str), &str> = drafts
             .iter()
-            .map(|d| ((d.page.key.as_str(), d.page.lang.as_str()), d.page.path.as_str()))
+            .map(|d| {
+                (
+                    (d.page.key.as_str(), d.page.lang.as_str()),
+                    d.page.path.as_str(),
+                )
+            })
             .collect();
         let mut members: HashMap<Section, usize> = HashMap::new();
-        for page in drafts.iter().map(|d| &d.page).filter(|p| p.lang == *default_lang) {
+        for page in drafts
+            .iter()
+            .map(|d| &d.page)
+            .filter(|p| p.lang == *default_lang)
+        {
             for language in languages {
                 let path = match own_paths.get(&(page.key.as_str(), language.code.as_str())) {
                     Some(path) => (*path).to_owned(),

@@ -160,11 +160,7 @@ impl<'a> Loader<'a> {
 
     /// The pages visitors may see (all of them with `drafts`), and the earliest moment a
     /// scheduled page left out comes due.
-    fn published(
-        &self,
-        drafts: Vec<Draft>,
-        default_lang: &str,
-    ) -> (Vec<Page>, Option<Timestamp>) {
+    fn published(&self, drafts: Vec<Draft>, default_lang: &str) -> (Vec<Page>, Option<Timestamp>) {
         let mut next_publication: Option<Timestamp> = None;
         let mut pages = Vec::with_capacity(drafts.len());
         for draft in drafts {

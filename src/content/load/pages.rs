@@ -35,8 +35,13 @@ impl Problems<'_> {
     }
 
     fn at(&mut self, severity: Severity, file_offset: usize, message: impl Into<String>) {
-        self.list
-            .push(Diagnostic::at(severity, self.file, self.text, file_offset, message));
+        self.list.push(Diagnostic::at(
+            severity,
+            self.file,
+            self.text,
+            file_offset,
+            message,
+        ));
     }
 
     fn has_errors(&self) -> bool {
@@ -280,12 +285,18 @@ impl Loader<'_> {
         Some(match (name.section, name.is_index) {
             (None, true) => {
                 let home = fm.home.as_ref()?;
-                problems.empty_fields(Table::Home, home.span().start, &[("lead", &home.get_ref().lead)]);
+                problems.empty_fields(
+                    Table::Home,
+                    home.span().start,
+                    &[("lead", &home.get_ref().lead)],
+                );
                 PageKind::Home(home.get_ref().clone())
             }
             (None, false) => PageKind::Plain,
             (Some(section), true) => PageKind::SectionIndex(section),
-            (Some(Section::Offices), false) => PageKind::Office(office(fm.office.as_ref()?, problems)),
+            (Some(Section::Offices), false) => {
+                PageKind::Office(office(fm.office.as_ref()?, problems))
+            }
             (Some(Section::Countries), false) => {
                 PageKind::Country(country(fm.country.as_ref()?, problems))
             }
@@ -361,7 +372,10 @@ fn office(table: &Spanned<OfficeTable>, problems: &mut Problems) -> Office {
     problems.empty_fields(
         Table::Office,
         table.span().start,
-        &[("city", &office.city), ("country", office.country.get_ref())],
+        &[
+            ("city", &office.city),
+            ("country", office.country.get_ref()),
+        ],
     );
     Office {
         city: office.city.clone(),
@@ -383,7 +397,11 @@ fn country(table: &Spanned<CountryTable>, problems: &mut Problems) -> Country {
             format!("`{iso}` is not an ISO 3166-1 alpha-2 code such as `RS` (Kosovo: `XK`)"),
         );
     }
-    problems.empty_fields(Table::Country, table.span().start, &[("name", &country.name)]);
+    problems.empty_fields(
+        Table::Country,
+        table.span().start,
+        &[("name", &country.name)],
+    );
     Country {
         name: country.name.clone(),
         iso: iso.clone(),

@@ -1,0 +1,121 @@
+//! What every page's render reads: the site, the assets, reverse indexes of cross-links
+//! (which pages name a theme or a country), and links to pages as listings show them.
+//! Knows nothing of HTTP.
+
+use std::collections::HashMap;
+
+use super::templates::Link;
+use crate::assets::Assets;
+use crate::content::{Page, PageKind, Section, Site, UiStrings};
+
+/// What every page's render needs: the site, the assets, and reverse indexes.
+pub(super) struct Context<'a> {
+    pub(super) site: &'a Site,
+    pub(super) assets: &'a Assets,
+    /// Theme key -> originals that name it, in section listing order.
+    pub(super) by_theme: HashMap<&'a str, Vec<&'a Page>>,
+    /// Country key -> originals that name it, in section listing order.
+    pub(super) by_country: HashMap<&'a str, Vec<&'a Page>>,
+    pub(super) offices: Vec<&'a Page>,
+    pub(super) members: HashMap<Section, Vec<&'a Page>>,
+    pub(super) has_kosovo: bool,
+}
+
+impl<'a> Context<'a> {
+    pub(super) fn new(site: &'a Site, assets: &'a Assets) -> Self {
+        let mut by_theme: HashMap<&str, Vec<&Page>> = HashMap::new();
+        let mut by_country: HashMap<&str, Vec<&Page>> = HashMap::new();
+        let mut members = HashMap::new();
+        for section in Section::ALL {
+            let list = site.members(section);
+            for page in &list {
+                for theme in &page.themes {
+                    by_theme.entry(theme).or_default().push(page);
+                }
+                for country in &page.countries {
+                    by_country.entry(country).or_default().push(page);
+                }
+            }
+            members.insert(section, list);
+        }
+        let has_kosovo = site
+            .originals()
+            .any(|p| matches!(&p.kind, PageKind::Country(c) if c.is_kosovo()));
+        Context {
+            site,
+            assets,
+            by_theme,
+            by_country,
+            offices: members.get(&Section::Offices).cloned().unwrap_or_default(),
+            members,
+            has_kosovo,
+        }
+    }
+
+    pub(super) fn ui(&self, lang: &str) -> &'a UiStrings {
+        // Every language has its strings: the loader refuses a site without them.
+        self.site
+            .ui
+            .get(lang)
+            .or_else(|| self.site.ui.get(self.site.default_language()))
+            .expect("the loader guarantees interface strings for every language")
+    }
+
+    /// A link to `key` for a visitor reading `lang`.
+    pub(super) fn link(&self, key: &str, lang: &str) -> Option<Link> {
+        let (page, fallback) = self.site.localized(key, lang)?;
+        let ui = self.ui(lang);
+        let meta = match &page.kind {
+            PageKind::NewsItem => page.date.map(|d| ui.date(d.day)).unwrap_or_default(),
+            PageKind::Project(p) => p
+                .status
+                .map(|s| ui.status(s))
+                .unwrap_or_default()
+                .to_owned(),
+            PageKind::Office(o) if o.main_seat => ui.main_seat.clone(),
+            PageKind::Person(p) => p.role.clone(),
+            _ => String::new(),
+        };
+        Some(Link {
+            title: page.title.clone(),
+            href: self.site.url(key, lang)?,
+            description: page.description.clone(),
+            meta,
+            lang: fallback.then(|| page.lang.clone()),
+            icon: match &page.kind {
+                PageKind::Theme(theme) => self.assets.icon(&theme.icon).map(str::to_owned),
+                _ => None,
+            },
+        })
+    }
+
+    pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link> {
+        pages
+            .iter()
+            .filter_map(|p| self.link(&p.key, lang))
+            .collect()
+    }
+
+    pub(super) fn key_links(&self, keys: &[String], lang: &str) -> Vec<Link> {
+        keys.iter().filter_map(|k| self.link(k, lang)).collect()
+    }
+
+    /// Members of `section` related to `key` through `index`, in listing order.
+    pub(super) fn related(
+        &self,
+        index: &HashMap<&str, Vec<&'a Page>>,
+        key: &str,
+        section: Section,
+    ) -> Vec<&'a Page> {
+        index
+            .get(key)
+            .map(|pages| {
+                pages
+                    .iter()
+                    .copied()
+                    .filter(|p| p.is_section_member(section))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

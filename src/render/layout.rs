@@ -1,0 +1,127 @@
+//! The frame around every page: title and description, canonical and `hreflang` links,
+//! the language switcher, the menu with the current item marked, breadcrumbs, the draft,
+//! scheduled and translation notices, and the footer.
+
+use super::context::Context;
+use super::templates::{Alternate, Crumb, Layout, MenuItem};
+use crate::content::{Page, PageKind, UiStrings};
+
+impl<'a> Context<'a> {
+    /// The layout of `shown` for a visitor reading `lang`, with its canonical URL path.
+    pub(super) fn layout(
+        &self,
+        shown: &Page,
+        lang: &str,
+        fallback: bool,
+        canonical_path: &str,
+    ) -> Layout<'a> {
+        let site = self.site;
+        let ui = self.ui(lang);
+        Layout {
+            lang: lang.to_owned(),
+            ui,
+            site_title: site.config.title.clone(),
+            organisation: site.config.organisation.name.clone(),
+            organisation_url: site.config.organisation.url.clone(),
+            title: shown.title.clone(),
+            description: shown.description.clone(),
+            is_home: matches!(shown.kind, PageKind::Home(_)),
+            canonical: format!("{}{}", site.base_url, canonical_path),
+            alternates: self.alternates(&shown.key, lang),
+            menu: self.menu(shown, lang),
+            home_href: format!("{}/", site.lang_prefix(lang)),
+            breadcrumbs: self.breadcrumbs(shown, lang),
+            notice: fallback.then(|| ui.translation_notice.clone()),
+            banner: banner(shown, ui),
+            prev: None,
+            next: None,
+            css: self.assets.url("style.css"),
+            favicon: self.assets.url("favicon.svg"),
+            footer_offices: self.links(&self.offices, lang),
+            footnote: self.has_kosovo.then(|| ui.kosovo_footnote.clone()),
+        }
+    }
+
+    /// The page in every language of the site, for the switcher and `hreflang`.
+    fn alternates(&self, key: &str, lang: &str) -> Vec<Alternate> {
+        let site = self.site;
+        site.languages
+            .iter()
+            .map(|l| {
+                let href = site
+                    .url(key, &l.code)
+                    .unwrap_or_else(|| format!("{}/", site.lang_prefix(&l.code)));
+                Alternate {
+                    lang: l.code.clone(),
+                    name: l.name.clone(),
+                    absolute: format!("{}{href}", site.base_url),
+                    href,
+                    current: l.code == lang,
+                    translated: site.page(key, &l.code).is_some(),
+                }
+            })
+            .collect()
+    }
+
+    /// The menu of site.toml, the shown page (`page`) or its section (`true`) marked.
+    fn menu(&self, shown: &Page, lang: &str) -> Vec<MenuItem> {
+        let site = self.site;
+        site.config
+            .menu
+            .iter()
+            .filter_map(|entry| {
+                let target = entry.page.get_ref();
+                let link = self.link(target, lang)?;
+                let target_page = site.page(target, site.default_language())?;
+                let current = if *target == shown.key {
+                    Some("page")
+                } else if matches!(target_page.kind, PageKind::SectionIndex(s) if Some(s) == shown.section)
+                {
+                    Some("true")
+                } else {
+                    None
+                };
+                Some(MenuItem {
+                    label: link.title,
+                    href: link.href,
+                    current,
+                })
+            })
+            .collect()
+    }
+
+    /// Home, then the section page for a section's member; nothing on the home page.
+    fn breadcrumbs(&self, shown: &Page, lang: &str) -> Vec<Crumb> {
+        let mut breadcrumbs = Vec::new();
+        if matches!(shown.kind, PageKind::Home(_)) {
+            return breadcrumbs;
+        }
+        breadcrumbs.push(Crumb {
+            label: self.ui(lang).home.clone(),
+            href: format!("{}/", self.site.lang_prefix(lang)),
+        });
+        if let Some(section) = shown.section
+            && !matches!(shown.kind, PageKind::SectionIndex(_))
+            && let Some(link) = self.link(&section.index_key(), lang)
+        {
+            breadcrumbs.push(Crumb {
+                label: link.title,
+                href: link.href,
+            });
+        }
+        breadcrumbs
+    }
+}
+
+/// The banner over a draft or a scheduled page (seen only with `--drafts`).
+fn banner(shown: &Page, ui: &UiStrings) -> Option<String> {
+    if shown.draft {
+        Some(ui.draft_banner.clone())
+    } else if shown.scheduled {
+        shown
+            .date
+            .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d.day)))
+    } else {
+        None
+    }
+}

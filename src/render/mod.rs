@@ -1,0 +1,191 @@
+//! The whole-site render: every page of a [`Site`] in every language through its askama
+//! template, plus theme assets, media and the fixed routes, into a [`RenderedSite`]: a
+//! map from URL path to a ready [`Resource`]. Knows nothing of HTTP; the server only
+//! looks routes up.
+//!
+//! - [`resource`]: bytes, compression, ETag and type of one route;
+//! - `context`: what every page's render reads (site, assets, reverse indexes, links);
+//! - `layout`: the frame around every page;
+//! - `page_kinds`, `listing`, `office_map`, `fixed_routes`: what each route shows;
+//! - `templates`: the askama template structs.
+
+mod context;
+mod fixed_routes;
+mod layout;
+mod listing;
+mod office_map;
+mod page_kinds;
+pub mod resource;
+mod templates;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+
+use crate::assets::Assets;
+use crate::content::{Page, Site};
+use crate::diagnostic::Diagnostic;
+use context::Context;
+pub use resource::{CachePolicy, Resource};
+
+/// Every route of the site, ready to serve.
+#[derive(Clone, Debug, Default)]
+pub struct RenderedSite {
+    /// URL path (decoded, `/offices/belgrade/`) to its resource.
+    pub routes: HashMap<String, Arc<Resource>>,
+    /// Old URL path (an alias) to the canonical path it answers 301 with.
+    pub redirects: HashMap<String, String>,
+    /// The 404 page of each language, by URL prefix (`/tr/`); the default language's is `/`.
+    pub not_found: Vec<(String, Arc<Resource>)>,
+    /// When a scheduled page is due: the site must be rebuilt then.
+    pub next_publication: Option<Timestamp>,
+    /// Problems that did not stop the site.
+    pub warnings: Vec<Diagnostic>,
+    /// Rendered for live preview (`serve --watch`): pages carry the reload script and must
+    /// be revalidated on every visit.
+    pub live: bool,
+    /// Under `--watch`, when the content has errors: the page that shows them, answered in
+    /// place of every page while the last good assets stay served.
+    pub overlay: Option<Arc<Resource>>,
+}
+
+impl RenderedSite {
+    /// The same site with every text body compressed (gzip and brotli), in parallel.
+    pub fn compressed(&self) -> RenderedSite {
+        let compress = |resource: &Arc<Resource>| Arc::new(resource.compressed());
+        RenderedSite {
+            routes: self
+                .routes
+                .par_iter()
+                .map(|(path, resource)| (path.clone(), compress(resource)))
+                .collect(),
+            redirects: self.redirects.clone(),
+            not_found: self
+                .not_found
+                .iter()
+                .map(|(prefix, page)| (prefix.clone(), compress(page)))
+                .collect(),
+            next_publication: self.next_publication,
+            warnings: self.warnings.clone(),
+            live: self.live,
+            overlay: self.overlay.clone(),
+        }
+    }
+
+    /// The 404 page for a visitor who asked for `path`.
+    pub fn not_found_for(&self, path: &str) -> Option<&Arc<Resource>> {
+        self.not_found
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, r)| r)
+    }
+}
+
+/// The script tag live preview adds to every page.
+pub const LIVE_RELOAD_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
+
+const HTML: &str = "text/html; charset=utf-8";
+
+/// A route's body before its [`Resource`] is made: path, content type, cache policy.
+type RawRoute = (String, &'static str, CachePolicy, Vec<u8>);
+
+/// Renders `site` with `assets` into its routes, uncompressed (see
+/// [`RenderedSite::compressed`]). With `live_reload`, pages carry the reload script.
+pub fn render(
+    site: &Site,
+    assets: &Assets,
+    live_reload: bool,
+) -> Result<RenderedSite, askama::Error> {
+    let ctx = Context::new(site, assets);
+    let page_body = |html: String| {
+        if live_reload {
+            html.replacen("</body>", &format!("{LIVE_RELOAD_TAG}\n</body>"), 1)
+                .into_bytes()
+        } else {
+            html.into_bytes()
+        }
+    };
+    let mut raw: Vec<RawRoute> = render_pages(&ctx, site)?
+        .into_iter()
+        .map(|(path, html)| (path, HTML, CachePolicy::Page, page_body(html)))
+        .collect();
+    raw.extend(files(site, assets));
+    raw.push((
+        "/robots.txt".to_owned(),
+        "text/plain; charset=utf-8",
+        CachePolicy::Page,
+        ctx.robots().into_bytes(),
+    ));
+    raw.push((
+        "/sitemap.xml".to_owned(),
+        "application/xml; charset=utf-8",
+        CachePolicy::Page,
+        ctx.sitemap()?.into_bytes(),
+    ));
+
+    let mut rendered = RenderedSite {
+        next_publication: site.next_publication,
+        warnings: site.warnings.clone(),
+        live: live_reload,
+        ..RenderedSite::default()
+    };
+    rendered.routes = raw
+        .into_par_iter()
+        .map(|(path, mime, cache, body)| (path, Arc::new(Resource::new(mime, cache, body))))
+        .collect();
+    for language in &site.languages {
+        let html = ctx.not_found(&language.code)?;
+        let prefix = format!("{}/", site.lang_prefix(&language.code));
+        let page = Resource::new(HTML, CachePolicy::Page, page_body(html));
+        rendered.not_found.push((prefix, Arc::new(page)));
+    }
+    for page in &site.pages {
+        for alias in &page.aliases {
+            if !rendered.routes.contains_key(alias) {
+                rendered.redirects.insert(alias.clone(), page.path.clone());
+            }
+        }
+    }
+    Ok(rendered)
+}
+
+/// Every page in every language, in parallel: `(path, html)`.
+fn render_pages(ctx: &Context, site: &Site) -> Result<Vec<(String, String)>, askama::Error> {
+    let jobs: Vec<(&Page, &str)> = site
+        .originals()
+        .flat_map(|page| site.languages.iter().map(move |l| (page, l.code.as_str())))
+        .collect();
+    Ok(jobs
+        .par_iter()
+        .map(|(page, lang)| ctx.render_page(page, lang))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Theme assets (fingerprinted, immutable) and editors' media, served as they are.
+fn files<'a>(site: &'a Site, assets: &'a Assets) -> impl Iterator<Item = RawRoute> + 'a {
+    let assets = assets.files.values().map(|asset| {
+        let mime = mime_guess::from_path(&asset.name).first_or_octet_stream();
+        (
+            asset.url.clone(),
+            resource::mime_essence(&mime),
+            CachePolicy::Immutable,
+            asset.bytes.clone(),
+        )
+    });
+    let media = site.media.iter().map(|file| {
+        let mime = mime_guess::from_path(&file.path).first_or_octet_stream();
+        (
+            format!("/{}", file.path),
+            resource::mime_essence(&mime),
+            CachePolicy::Media,
+            file.bytes.clone(),
+        )
+    });
+    assets.chain(media)
+}
