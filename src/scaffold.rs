@@ -97,7 +97,19 @@ fn front_matter(section: Option<Section>, slug: &str, today: jiff::civil::Date) 
     if section != Some(Section::Countries) && section != Some(Section::Offices) {
         text.push_str("# Slugs of the country pages this page is about, such as [\"serbia\"].\ncountries = []\n");
     }
-    text.push_str(match section {
+    text.push_str(table_template(section));
+    text.push_str(
+        "+++\n\n\
+         Write the page here in Markdown. Start headings at `##`: the title above is the\n\
+         page's only top heading. Link to other pages by their file, such as\n\
+         [the offices](@/offices/_index.md).\n",
+    );
+    text
+}
+
+/// The commented section table of a new page in `section`.
+fn table_template(section: Option<Section>) -> &'static str {
+    match section {
         Some(Section::Offices) => {
             "\n[office]\n\
              city = \"\"\n\
@@ -147,14 +159,7 @@ fn front_matter(section: Option<Section>, slug: &str, today: jiff::civil::Date) 
              # website = \"https://...\"\n"
         }
         Some(Section::News) | None => "",
-    });
-    text.push_str(
-        "+++\n\n\
-         Write the page here in Markdown. Start headings at `##`: the title above is the\n\
-         page's only top heading. Link to other pages by their file, such as\n\
-         [the offices](@/offices/_index.md).\n",
-    );
-    text
+    }
 }
 
 #[cfg(test)]

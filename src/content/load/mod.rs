@@ -11,6 +11,7 @@ mod cross_links;
 mod index;
 mod links;
 mod pages;
+mod tables;
 
 use std::collections::BTreeSet;
 

@@ -7,12 +7,8 @@ use toml::Spanned;
 use super::{Draft, Loader};
 use crate::content::date::{PageDate, page_date};
 use crate::content::file_name::{FileName, is_slug, strip_language};
-use crate::content::front_matter::{
-    self, CountryTable, FrontMatter, OfficeTable, PersonTable, ProjectTable, Table, ThemeTable,
-};
-use crate::content::page::{
-    Country, Language, Office, Page, PageKind, Person, Project, Section, Theme,
-};
+use crate::content::front_matter::{self, FrontMatter, Table};
+use crate::content::page::{Language, Page, PageKind};
 use crate::content::source::SourceFile;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -21,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 pub const MAX_DESCRIPTION: usize = 160;
 
 /// The problems found in one file's front matter, placed in the file.
-struct Problems<'t> {
+pub(super) struct Problems<'t> {
     file: &'t str,
     text: &'t str,
     front_offset: usize,
@@ -30,7 +26,7 @@ struct Problems<'t> {
 
 impl Problems<'_> {
     /// An error at byte `offset` of the front matter.
-    fn error(&mut self, offset: usize, message: impl Into<String>) {
+    pub(super) fn error(&mut self, offset: usize, message: impl Into<String>) {
         self.at(Severity::Error, self.front_offset + offset, message);
     }
 
@@ -64,7 +60,10 @@ impl Problems<'_> {
     }
 
     /// A date field, or an error at it.
-    fn date(&mut self, field: &Option<Spanned<toml::value::Datetime>>) -> Option<PageDate> {
+    pub(super) fn date(
+        &mut self,
+        field: &Option<Spanned<toml::value::Datetime>>,
+    ) -> Option<PageDate> {
         let field = field.as_ref()?;
         page_date(field.get_ref())
             .map_err(|message| self.error(field.span().start, message))
@@ -72,7 +71,7 @@ impl Problems<'_> {
     }
 
     /// Errors for required texts of `table` left empty, at the table.
-    fn empty_fields(&mut self, table: Table, at: usize, fields: &[(&str, &str)]) {
+    pub(super) fn empty_fields(&mut self, table: Table, at: usize, fields: &[(&str, &str)]) {
         for (name, value) in fields {
             if value.trim().is_empty() {
                 self.error(at, format!("`{name}` in [{}] is empty", table.name()));
@@ -274,56 +273,6 @@ impl Loader<'_> {
         }
         kind
     }
-
-    /// The section table of the page's place, checked and typed, if it has one.
-    fn typed_table(
-        &self,
-        fm: &FrontMatter,
-        name: &FileName,
-        problems: &mut Problems,
-    ) -> Option<PageKind> {
-        Some(match (name.section, name.is_index) {
-            (None, true) => {
-                let home = fm.home.as_ref()?;
-                problems.empty_fields(
-                    Table::Home,
-                    home.span().start,
-                    &[("lead", &home.get_ref().lead)],
-                );
-                PageKind::Home(home.get_ref().clone())
-            }
-            (None, false) => PageKind::Plain,
-            (Some(section), true) => PageKind::SectionIndex(section),
-            (Some(Section::Offices), false) => {
-                PageKind::Office(office(fm.office.as_ref()?, problems))
-            }
-            (Some(Section::Countries), false) => {
-                PageKind::Country(country(fm.country.as_ref()?, problems))
-            }
-            (Some(Section::Themes), false) => {
-                PageKind::Theme(self.theme(fm.theme.as_ref()?, problems))
-            }
-            (Some(Section::Leadership), false) => {
-                PageKind::Person(person(fm.person.as_ref()?, problems))
-            }
-            (Some(Section::Projects), false) => {
-                PageKind::Project(project(fm.project.as_ref()?, problems))
-            }
-            (Some(Section::News), false) => PageKind::NewsItem,
-        })
-    }
-
-    fn theme(&self, table: &Spanned<ThemeTable>, problems: &mut Problems) -> Theme {
-        let icon = table.get_ref().icon.get_ref();
-        if !icon.is_empty() && !self.options.icons.contains(icon) {
-            problems.error(
-                table.get_ref().icon.span().start,
-                format!("there is no icon `{icon}`: add static/icons/{icon}.svg or use one of the icons there"),
-            );
-        }
-        problems.empty_fields(Table::Theme, table.span().start, &[("icon", icon)]);
-        Theme { icon: icon.clone() }
-    }
 }
 
 /// The page's slug: `slug` from front matter, else the file name's.
@@ -353,88 +302,5 @@ fn slug(fm: &FrontMatter, name: &FileName, problems: &mut Problems) -> String {
             }
             name.slug.to_owned()
         }
-    }
-}
-
-fn office(table: &Spanned<OfficeTable>, problems: &mut Problems) -> Office {
-    let office = table.get_ref();
-    for (value, range, name) in [
-        (&office.latitude, 90.0, "latitude"),
-        (&office.longitude, 180.0, "longitude"),
-    ] {
-        if !(-range..=range).contains(value.get_ref()) {
-            problems.error(
-                value.span().start,
-                format!("{name} must lie between -{range} and {range}"),
-            );
-        }
-    }
-    problems.empty_fields(
-        Table::Office,
-        table.span().start,
-        &[
-            ("city", &office.city),
-            ("country", office.country.get_ref()),
-        ],
-    );
-    Office {
-        city: office.city.clone(),
-        main_seat: office.main_seat,
-        latitude: *office.latitude.get_ref(),
-        longitude: *office.longitude.get_ref(),
-        address: office.address.clone(),
-        phone: office.phone.clone(),
-        email: office.email.clone(),
-    }
-}
-
-fn country(table: &Spanned<CountryTable>, problems: &mut Problems) -> Country {
-    let country = table.get_ref();
-    let iso = country.iso.get_ref();
-    if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_uppercase()) {
-        problems.error(
-            country.iso.span().start,
-            format!("`{iso}` is not an ISO 3166-1 alpha-2 code such as `RS` (Kosovo: `XK`)"),
-        );
-    }
-    problems.empty_fields(
-        Table::Country,
-        table.span().start,
-        &[("name", &country.name)],
-    );
-    Country {
-        name: country.name.clone(),
-        iso: iso.clone(),
-        profile: country.profile.clone(),
-    }
-}
-
-fn person(table: &Spanned<PersonTable>, problems: &mut Problems) -> Person {
-    let person = table.get_ref();
-    problems.empty_fields(Table::Person, table.span().start, &[("role", &person.role)]);
-    Person {
-        name: person.name.clone(),
-        role: person.role.clone(),
-        photo: person.photo.as_ref().map(|p| p.get_ref().clone()),
-        email: person.email.clone(),
-    }
-}
-
-fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
-    let project = table.get_ref();
-    let start = problems.date(&project.start);
-    let end = problems.date(&project.end);
-    if let (Some(start), Some(end), Some(end_field)) = (start, end, &project.end)
-        && end < start
-    {
-        problems.error(end_field.span().start, "the project ends before it starts");
-    }
-    Project {
-        status: project.status,
-        start,
-        end,
-        donors: project.donors.clone(),
-        partners: project.partners.clone(),
-        website: project.website.clone(),
     }
 }

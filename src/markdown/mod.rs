@@ -7,6 +7,8 @@
 //! resolver turns them into URLs or explains why it cannot. Raw HTML is allowed but the
 //! whole output goes through ammonia, so an editor cannot inject script.
 
+mod checks;
+
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -14,6 +16,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;
+use checks::{check_structure, inline_text};
 
 /// A heading listed in a page's table of contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,138 +172,6 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
 /// The plain text of a heading whose start event came just before `events`.
 fn heading_text(events: &[(Event<'_>, Range<usize>)]) -> String {
     inline_text(events).0.trim().to_owned()
-}
-
-/// The text inside the element whose start event came just before `events`, up to its
-/// end, and whether it holds an image.
-fn inline_text(events: &[(Event<'_>, Range<usize>)]) -> (String, bool) {
-    let mut text = String::new();
-    let mut depth = 0usize;
-    let mut has_image = false;
-    for (event, _) in events {
-        match event {
-            Event::Start(Tag::Image { .. }) => {
-                has_image = true;
-                depth += 1;
-            }
-            Event::Start(_) => depth += 1,
-            Event::End(_) if depth == 0 => break,
-            Event::End(_) => depth -= 1,
-            Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            _ => {}
-        }
-    }
-    (text, has_image)
-}
-
-/// Link texts that say nothing once read out of context, as screen reader users often do.
-const VAGUE_LINK_TEXTS: [&str; 8] = [
-    "click here",
-    "here",
-    "read more",
-    "more",
-    "link",
-    "this link",
-    "learn more",
-    "this page",
-];
-
-/// Checks a body's structure for readers of assistive technology: images need alt text;
-/// headings start at `##` and do not skip levels; links say where they go. Also collects
-/// links written as site paths.
-fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &mut Rendered) {
-    let mut previous_level = 1;
-    let mut problem = |offset: usize, severity: Severity, message: String| {
-        rendered.problems.push(Problem {
-            offset,
-            severity,
-            message,
-        });
-    };
-    let mut internal_links = Vec::new();
-    for (i, (event, range)) in events.iter().enumerate() {
-        match event {
-            Event::Start(Tag::Heading { level, .. }) => {
-                let level = *level as usize;
-                if level == 1 {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        "a second h1: the page title is the page's h1, so start headings in the text at ##".to_owned(),
-                    );
-                } else if level > previous_level + 1 {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!(
-                            "the heading jumps from h{previous_level} to h{level}: do not skip levels"
-                        ),
-                    );
-                }
-                previous_level = level;
-            }
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                if inline_text(&events[i + 1..]).0.trim().is_empty() {
-                    problem(
-                        range.start,
-                        Severity::Error,
-                        format!(
-                            "the image `{dest_url}` has no alt text: describe it between the brackets, ![like this]({dest_url})"
-                        ),
-                    );
-                }
-                internal_links.extend(internal_link(range.start, dest_url));
-            }
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                let (text, has_image) = inline_text(&events[i + 1..]);
-                let text = text.trim().to_lowercase();
-                if text.is_empty() && !has_image {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!("the link to `{dest_url}` has no text"),
-                    );
-                } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!(
-                            "the link text \"{text}\" says nothing on its own: name where the link goes"
-                        ),
-                    );
-                }
-                internal_links.extend(internal_link(range.start, dest_url));
-            }
-            Event::Html(html) | Event::InlineHtml(html) => {
-                let lower = html.to_lowercase();
-                if lower.contains("<img") && !lower.contains("alt=") {
-                    problem(
-                        range.start,
-                        Severity::Error,
-                        "an <img> without an alt attribute: add alt=\"...\" describing it"
-                            .to_owned(),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    rendered.internal_links = internal_links;
-}
-
-/// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
-fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
-    if !dest.starts_with('/') || dest.starts_with("//") {
-        return None;
-    }
-    let path = dest.split(['#', '?']).next().unwrap_or(dest);
-    Some(InternalLink {
-        offset,
-        path: percent_encoding::percent_decode_str(path)
-            .decode_utf8_lossy()
-            .into_owned(),
-    })
 }
 
 /// A URL fragment from heading text: lower case letters and digits (any script), words
