@@ -13,17 +13,17 @@
 //! Pages refer to each other by *key*, the content path of the default-language file
 //! (`offices/belgrade.md`), never by reference.
 
-pub mod date;
-pub mod file_name;
-pub mod front_matter;
-pub mod i18n;
+pub(crate) mod date;
+pub(crate) mod file_name;
+pub(crate) mod front_matter;
+pub(crate) mod i18n;
 mod load;
 pub mod page;
 pub mod site;
 pub mod source;
-pub mod urls;
+pub(crate) mod urls;
 
-pub use date::{PageDate, page_date};
+pub use date::PageDate;
 pub use i18n::UiStrings;
 pub use page::{Language, Page, PageKind, Section};
 pub use site::{LoadOptions, Site, sort_for_listing};

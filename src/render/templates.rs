@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::content::UiStrings;
-use crate::content::front_matter::Figure;
+use crate::content::page::Figure;
 use crate::markdown::TocEntry;
 
 /// A link to another page, as listings and related lists show it.
