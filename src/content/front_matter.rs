@@ -5,7 +5,6 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
-use toml::value::Datetime;
 
 use super::page::Section;
 use crate::diagnostic::Diagnostic;
@@ -110,8 +109,9 @@ pub struct FrontMatter {
     pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub weight: i64,
-    pub date: Option<Spanned<Datetime>>,
-    pub updated: Option<Spanned<Datetime>>,
+    /// A TOML date or date-time, or a string `"2017"` or `"2021-11"`: see [`super::date`].
+    pub date: Option<Spanned<toml::Value>>,
+    pub updated: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub draft: bool,
     pub slug: Option<Spanned<String>>,
@@ -121,6 +121,9 @@ pub struct FrontMatter {
     pub themes: Vec<Spanned<String>>,
     #[serde(default)]
     pub countries: Vec<Spanned<String>>,
+    /// Where the page's facts come from, listed at its end.
+    #[serde(default)]
+    pub sources: Vec<Spanned<SourceTable>>,
     pub home: Option<Spanned<HomeTable>>,
     pub office: Option<Spanned<OfficeTable>>,
     pub country: Option<Spanned<CountryTable>>,
@@ -174,7 +177,7 @@ impl Table {
             Table::Country => "name, iso, profile",
             Table::Theme => "icon",
             Table::Person => "role, and optionally name, photo, email",
-            Table::Project => "status, start, end, donors, partners",
+            Table::Project => "status, start, end or period, budget, donors, partners",
         }
     }
 
@@ -210,6 +213,28 @@ impl FrontMatter {
             .filter_map(|(table, span)| Some((table, span?.start)))
             .collect()
     }
+}
+
+/// One `[[sources]]` entry: a publication a page's facts come from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceTable {
+    pub title: String,
+    pub publisher: String,
+    /// At the precision the publication gives.
+    pub date: Option<Spanned<toml::Value>>,
+    pub url: Option<Spanned<String>>,
+}
+
+/// `[project] budget`: an amount of a currency, `about` when the source rounds it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub amount: u64,
+    /// ISO 4217 code, such as `EUR`.
+    pub currency: Spanned<String>,
+    #[serde(default)]
+    pub about: bool,
 }
 
 /// `[home]` in `_index.md`.
@@ -293,8 +318,11 @@ pub struct ThemeTable {
 pub struct ProjectTable {
     /// Left out when no source says whether the project still runs.
     pub status: Option<ProjectStatus>,
-    pub start: Option<Spanned<Datetime>>,
-    pub end: Option<Spanned<Datetime>>,
+    pub start: Option<Spanned<toml::Value>>,
+    pub end: Option<Spanned<toml::Value>>,
+    /// What is known of the project's time, in words, when no start and end fit.
+    pub period: Option<Spanned<String>>,
+    pub budget: Option<Budget>,
     #[serde(default)]
     pub donors: Vec<String>,
     #[serde(default)]

@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use super::page::{MigrationProfile, ProjectStatus};
+use super::date::{PageDate, Precision};
+use super::page::{Budget, MigrationProfile, ProjectStatus};
 
 /// Interface strings for one language. Placeholders in braces are filled in by templates.
 #[derive(Clone, Debug, Deserialize)]
@@ -71,13 +72,56 @@ pub struct UiStrings {
     pub back_home: String,
     /// January to December.
     pub months: [String; 12],
+    /// A day: `{day} {month} {year}`.
+    pub date_day: String,
+    /// A month: `{month} {year}`.
+    pub date_month: String,
+    /// Between groups of three digits: `1,700,000`.
+    pub thousands_separator: String,
+    /// The heading of a page's list of sources.
+    pub sources: String,
+    pub budget: String,
+    /// A rounded amount: `about {amount}`.
+    pub about_amount: String,
 }
 
 impl UiStrings {
-    /// `15 May 2018`.
-    pub fn date(&self, date: jiff::civil::Date) -> String {
-        let month = &self.months[usize::from(date.month().unsigned_abs()) - 1];
-        format!("{} {} {}", date.day(), month, date.year())
+    /// A date at its precision: `2017`, `November 2021`, `15 May 2018`.
+    pub fn date(&self, date: PageDate) -> String {
+        let day = date.day;
+        let month = &self.months[usize::from(day.month().unsigned_abs()) - 1];
+        let pattern = match date.precision {
+            Precision::Year => return day.year().to_string(),
+            Precision::Month => &self.date_month,
+            Precision::Day => &self.date_day,
+        };
+        pattern
+            .replace("{day}", &day.day().to_string())
+            .replace("{month}", month)
+            .replace("{year}", &day.year().to_string())
+    }
+
+    /// A whole number with its digits grouped: `26,358,336`.
+    pub fn number(&self, value: u64) -> String {
+        let digits = value.to_string();
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push_str(&self.thousands_separator);
+            }
+            grouped.push(digit);
+        }
+        grouped
+    }
+
+    /// A budget: `EUR 26,358,336`, `about EUR 1,700,000`.
+    pub fn budget(&self, budget: &Budget) -> String {
+        let amount = format!("{} {}", budget.currency, self.number(budget.amount));
+        if budget.about {
+            self.about_amount.replace("{amount}", &amount)
+        } else {
+            amount
+        }
     }
 
     /// A project's status in words.

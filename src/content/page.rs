@@ -120,9 +120,30 @@ pub struct Project {
     pub status: Option<ProjectStatus>,
     pub start: Option<PageDate>,
     pub end: Option<PageDate>,
+    /// What is known of its time in words, when no start and end fit.
+    pub period: Option<String>,
+    pub budget: Option<Budget>,
     pub donors: Vec<String>,
     pub partners: Vec<String>,
     pub website: Option<String>,
+}
+
+/// A project's budget: `about` when the source gives a rounded figure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub amount: u64,
+    pub currency: String,
+    pub about: bool,
+}
+
+/// A publication a page's facts come from (`[[sources]]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Citation {
+    pub title: String,
+    pub publisher: String,
+    pub date: Option<PageDate>,
+    /// An `http` or `https` address.
+    pub url: Option<String>,
 }
 
 /// One content file in one language, parsed and linked.
@@ -153,6 +174,8 @@ pub struct Page {
     pub themes: Vec<String>,
     /// Keys of the country pages this page is about (an office's own country included).
     pub countries: Vec<String>,
+    /// Where its facts come from; a translation without its own takes the original's.
+    pub sources: Vec<Citation>,
     pub body_html: String,
     pub toc: Vec<TocEntry>,
     pub heading_ids: Vec<String>,

@@ -8,6 +8,7 @@
 //! whole output goes through ammonia, so an editor cannot inject script.
 
 mod checks;
+mod sentences;
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -17,6 +18,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;
 use checks::{check_structure, inline_text};
+pub use sentences::Sentence;
 
 /// A heading listed in a page's table of contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +59,8 @@ pub struct Rendered {
     /// Links and images to paths on this site written as paths (`/offices/`, `/media/a.pdf`).
     pub internal_links: Vec<InternalLink>,
     pub problems: Vec<Problem>,
+    /// The visible sentences, for the prose checks.
+    pub sentences: Vec<Sentence>,
 }
 
 /// How an `@/` link is resolved: the target after `@/` (a content file path, maybe with a
@@ -114,6 +118,7 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
 
     let mut rendered = Rendered::default();
     check_structure(&events, &mut rendered);
+    rendered.sentences = sentences::sentences(&events);
     let mut used_ids = HashSet::new();
     for i in 0..events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {

@@ -66,7 +66,7 @@ impl<'a> Context<'a> {
         let (page, fallback) = self.site.localized(key, lang)?;
         let ui = self.ui(lang);
         let meta = match &page.kind {
-            PageKind::NewsItem => page.date.map(|d| ui.date(d.day)).unwrap_or_default(),
+            PageKind::NewsItem => page.date.map(|d| ui.date(d)).unwrap_or_default(),
             PageKind::Project(p) => p
                 .status
                 .map(|s| ui.status(s))

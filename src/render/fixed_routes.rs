@@ -53,7 +53,7 @@ impl Context<'_> {
             .filter(|page| !page.is_hidden())
             .map(|page| SitemapUrl {
                 loc: format!("{}{}", self.site.base_url, page.path),
-                lastmod: page.updated.or(page.date).map(|d| d.day.to_string()),
+                lastmod: page.updated.or(page.date).map(|d| d.iso()),
             })
             .collect();
         SitemapTemplate { urls }.render()

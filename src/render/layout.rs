@@ -120,7 +120,7 @@ fn banner(shown: &Page, ui: &UiStrings) -> Option<String> {
     } else if shown.scheduled {
         shown
             .date
-            .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d.day)))
+            .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d)))
     } else {
         None
     }

@@ -47,11 +47,7 @@ impl<'a> Context<'a> {
             shown,
             lang,
             layout: self.layout(shown, lang, fallback, canonical),
-            article: Article {
-                html: shown.body_html.clone(),
-                toc: shown.toc.clone(),
-                lang: shown.lang.clone(),
-            },
+            article: self.article(shown, lang),
         };
         let html = match &shown.kind {
             PageKind::Home(home) => self.home(home, page)?,
@@ -71,6 +67,26 @@ impl<'a> Context<'a> {
             PageKind::NewsItem => self.news_item(page)?,
         };
         Ok(vec![(path, html)])
+    }
+
+    /// The page's body, table of contents and sources, for a visitor reading `lang`.
+    fn article(&self, shown: &Page, lang: &str) -> Article {
+        let ui = self.ui(lang);
+        Article {
+            html: shown.body_html.clone(),
+            toc: shown.toc.clone(),
+            lang: shown.lang.clone(),
+            sources: shown
+                .sources
+                .iter()
+                .map(|source| SourceItem {
+                    title: source.title.clone(),
+                    publisher: source.publisher.clone(),
+                    date: source.date.map(|d| (ui.date(d), d.iso())),
+                    url: source.url.clone(),
+                })
+                .collect(),
+        }
     }
 
     fn home(&self, home: &Home, page: Shown) -> Result<String, askama::Error> {
@@ -187,14 +203,16 @@ impl<'a> Context<'a> {
 
     fn project(&self, project: &Project, page: Shown) -> Result<String, askama::Error> {
         let ui = page.layout.ui;
-        let period = match (project.start, project.end) {
-            (Some(s), Some(e)) => format!("{} – {}", ui.date(s.day), ui.date(e.day)),
-            (Some(s), None) => format!("{} –", ui.date(s.day)),
-            (None, Some(e)) => format!("– {}", ui.date(e.day)),
-            (None, None) => String::new(),
+        let period = match (&project.period, project.start, project.end) {
+            (Some(words), _, _) => words.clone(),
+            (None, Some(s), Some(e)) => format!("{} – {}", ui.date(s), ui.date(e)),
+            (None, Some(s), None) => format!("{} –", ui.date(s)),
+            (None, None, Some(e)) => format!("– {}", ui.date(e)),
+            (None, None, None) => String::new(),
         };
         ProjectTemplate {
             status: project.status.map(|s| ui.status(s).to_owned()),
+            budget: project.budget.as_ref().map(|b| ui.budget(b)),
             ongoing: project.status == Some(ProjectStatus::Ongoing),
             period,
             donors: project.donors.clone(),
@@ -212,9 +230,9 @@ impl<'a> Context<'a> {
         let ui = page.layout.ui;
         let shown = page.shown;
         NewsTemplate {
-            date: shown.date.map(|d| ui.date(d.day)).unwrap_or_default(),
-            datetime: shown.date.map(|d| d.day.to_string()).unwrap_or_default(),
-            updated: shown.updated.map(|d| ui.date(d.day)),
+            date: shown.date.map(|d| ui.date(d)).unwrap_or_default(),
+            datetime: shown.date.map(|d| d.iso()).unwrap_or_default(),
+            updated: shown.updated.map(|d| ui.date(d)),
             themes: self.key_links(&page.original.themes, page.lang),
             countries: self.key_links(&page.original.countries, page.lang),
             layout: page.layout,

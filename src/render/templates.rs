@@ -61,6 +61,18 @@ pub struct Article {
     pub toc: Vec<TocEntry>,
     /// The language the body is written in.
     pub lang: String,
+    /// Where the page's facts come from.
+    pub sources: Vec<SourceItem>,
+}
+
+/// One entry of a page's list of sources.
+#[derive(Clone, Debug)]
+pub struct SourceItem {
+    pub title: String,
+    pub publisher: String,
+    /// The date as shown, and as ISO 8601 for `<time datetime>`.
+    pub date: Option<(String, String)>,
+    pub url: Option<String>,
 }
 
 /// What the base layout needs on every page.
@@ -210,6 +222,7 @@ pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
     pub status: Option<String>,
+    pub budget: Option<String>,
     pub ongoing: bool,
     pub period: String,
     pub donors: Vec<String>,

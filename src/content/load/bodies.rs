@@ -152,6 +152,7 @@ fn render_body(
             )
         })
         .collect();
+    draft.sentences = rendered.sentences;
     let page = &mut draft.page;
     page.body_html = rendered.html;
     page.toc = rendered.toc;

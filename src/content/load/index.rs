@@ -1,6 +1,6 @@
 //! Loading stage 3: pages indexed by key and language and by URL. Reports translations
 //! without an original, two pages on one URL, clashing aliases and missing section pages;
-//! gives translations their original's section table and date.
+//! gives translations their original's section table, date and sources.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -53,6 +53,9 @@ impl Loader<'_> {
             };
             if drafts[i].kind.is_none() {
                 drafts[i].kind = drafts[o].kind.clone();
+            }
+            if drafts[i].page.sources.is_empty() {
+                drafts[i].page.sources = drafts[o].page.sources.clone();
             }
             if drafts[i].page.date.is_none() {
                 drafts[i].page.date = drafts[o].page.date;

@@ -1,7 +1,8 @@
 //! The loader: builds a [`Site`] from a list of content files in named stages, each in
 //! its own file: [`config`] (site.toml and interface text), [`pages`] (every page parsed
 //! on its own), [`index`] (keys, URLs, translations), [`cross_links`] (themes,
-//! countries, the menu), [`bodies`] (Markdown) and [`links`] (anchors, paths, media).
+//! countries, the menu), [`bodies`] (Markdown) and [`links`] (anchors, paths, media) and [`prose`] (repeated sentences, notes meant
+//! for editors, pages without sources).
 //! Every stage adds to one list of diagnostics; none stops at the first bad file. Knows
 //! nothing of rendering or HTTP.
 
@@ -11,6 +12,7 @@ mod cross_links;
 mod index;
 mod links;
 mod pages;
+mod prose;
 mod tables;
 
 use std::collections::BTreeSet;
@@ -41,6 +43,8 @@ struct Draft {
     /// The page's kind from its own section table; `None` on a translation that takes
     /// the original's (set on `page` when indexing).
     kind: Option<PageKind>,
+    /// The body's visible sentences, for the prose checks (set when rendering).
+    sentences: Vec<crate::markdown::Sentence>,
 }
 
 impl Draft {
@@ -117,7 +121,10 @@ impl<'a> Loader<'a> {
         // Stage 6: links against headings, routes and media, now that every page exists.
         self.check_links(&drafts, links, &files.media, &languages);
 
-        // Stage 7: keep what is published.
+        // Stage 7: prose that repeats across pages, talks about the site, or cites nothing.
+        self.check_prose(&drafts);
+
+        // Stage 8: keep what is published.
         let (pages, next_publication) = self.published(drafts, &languages[0].code);
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(self.finish_with_errors());

@@ -5,10 +5,10 @@
 use toml::Spanned;
 
 use super::{Draft, Loader};
-use crate::content::date::{PageDate, page_date};
+use crate::content::date::{PageDate, parse_date};
 use crate::content::file_name::{FileName, is_slug, strip_language};
-use crate::content::front_matter::{self, FrontMatter, Table};
-use crate::content::page::{Language, Page, PageKind};
+use crate::content::front_matter::{self, FrontMatter, SourceTable, Table};
+use crate::content::page::{Citation, Language, Page, PageKind};
 use crate::content::source::SourceFile;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -60,12 +60,9 @@ impl Problems<'_> {
     }
 
     /// A date field, or an error at it.
-    pub(super) fn date(
-        &mut self,
-        field: &Option<Spanned<toml::value::Datetime>>,
-    ) -> Option<PageDate> {
+    pub(super) fn date(&mut self, field: &Option<Spanned<toml::Value>>) -> Option<PageDate> {
         let field = field.as_ref()?;
-        page_date(field.get_ref())
+        parse_date(field.get_ref())
             .map_err(|message| self.error(field.span().start, message))
             .ok()
     }
@@ -143,6 +140,7 @@ impl Loader<'_> {
             text,
             front: fm,
             kind,
+            sentences: Vec::new(),
         })
     }
 
@@ -174,6 +172,11 @@ impl Loader<'_> {
         };
         let updated = problems.date(&fm.updated);
         let slug = slug(fm, name, problems);
+        let sources = fm
+            .sources
+            .iter()
+            .map(|source| citation(source, problems))
+            .collect();
         let mut aliases = Vec::new();
         for alias in &fm.aliases {
             let value = alias.get_ref();
@@ -211,6 +214,7 @@ impl Loader<'_> {
             aliases,
             themes: Vec::new(),
             countries: Vec::new(),
+            sources,
             body_html: String::new(),
             toc: Vec::new(),
             heading_ids: Vec::new(),
@@ -272,6 +276,36 @@ impl Loader<'_> {
             }
         }
         kind
+    }
+}
+
+/// A `[[sources]]` entry, its date parsed and its address checked.
+fn citation(source: &Spanned<SourceTable>, problems: &mut Problems) -> Citation {
+    let entry = source.get_ref();
+    for (field, value) in [("title", &entry.title), ("publisher", &entry.publisher)] {
+        if value.trim().is_empty() {
+            problems.error(
+                source.span().start,
+                format!("`{field}` in [[sources]] is empty"),
+            );
+        }
+    }
+    if let Some(url) = &entry.url
+        && !(url.get_ref().starts_with("https://") || url.get_ref().starts_with("http://"))
+    {
+        problems.error(
+            url.span().start,
+            format!(
+                "`{}` is not a web address: a source's url starts with https:// (or http://)",
+                url.get_ref()
+            ),
+        );
+    }
+    Citation {
+        title: entry.title.trim().to_owned(),
+        publisher: entry.publisher.trim().to_owned(),
+        date: problems.date(&entry.date),
+        url: entry.url.as_ref().map(|u| u.get_ref().clone()),
     }
 }
 

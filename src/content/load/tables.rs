@@ -10,7 +10,7 @@ use crate::content::file_name::FileName;
 use crate::content::front_matter::{
     CountryTable, FrontMatter, OfficeTable, PersonTable, ProjectTable, Table, ThemeTable,
 };
-use crate::content::page::{Country, Office, PageKind, Person, Project, Section, Theme};
+use crate::content::page::{Budget, Country, Office, PageKind, Person, Project, Section, Theme};
 
 impl Loader<'_> {
     /// The section table of the page's place, checked and typed, if it has one.
@@ -133,14 +133,40 @@ fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
     let start = problems.date(&project.start);
     let end = problems.date(&project.end);
     if let (Some(start), Some(end), Some(end_field)) = (start, end, &project.end)
-        && end < start
+        && end.last_day() < start.day
     {
         problems.error(end_field.span().start, "the project ends before it starts");
+    }
+    if let Some(period) = &project.period
+        && (project.start.is_some() || project.end.is_some())
+    {
+        problems.error(
+            period.span().start,
+            "give either `period` (in words) or `start` and `end`, not both",
+        );
+    }
+    if let Some(budget) = &project.budget {
+        let code = budget.currency.get_ref();
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            problems.error(
+                budget.currency.span().start,
+                format!("`{code}` is not a currency code: use ISO 4217, such as \"EUR\""),
+            );
+        }
     }
     Project {
         status: project.status,
         start,
         end,
+        period: project
+            .period
+            .as_ref()
+            .map(|p| p.get_ref().trim().to_owned()),
+        budget: project.budget.as_ref().map(|b| Budget {
+            amount: b.amount,
+            currency: b.currency.get_ref().clone(),
+            about: b.about,
+        }),
         donors: project.donors.clone(),
         partners: project.partners.clone(),
         website: project.website.clone(),
