@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod render;
 pub mod scaffold;
 pub mod server;
+pub mod text;
 pub mod watch;
 
 pub use content::{LoadOptions, Site};

@@ -76,9 +76,30 @@ impl<'a> FileName<'a> {
     }
 }
 
-/// Two or three lower-case ASCII letters: `en`, `tr`.
+/// A BCP 47 language tag as this site uses them: a language of two or three lower-case
+/// letters, optionally a script (`sr-Latn`) and a region (`pt-BR`, `es-419`).
 pub fn is_language_code(code: &str) -> bool {
-    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
+    let mut subtags = code.split('-');
+    let language = subtags.next().unwrap_or("");
+    if !(2..=3).contains(&language.len()) || !language.bytes().all(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    let mut seen_script = false;
+    let mut seen_region = false;
+    for subtag in subtags {
+        let letters = subtag.bytes().all(|b| b.is_ascii_alphabetic());
+        if subtag.len() == 4 && letters && !seen_script && !seen_region {
+            seen_script = true;
+        } else if ((subtag.len() == 2 && letters)
+            || (subtag.len() == 3 && subtag.bytes().all(|b| b.is_ascii_digit())))
+            && !seen_region
+        {
+            seen_region = true;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Lower-case letters (any script), digits and single `-` inside.
@@ -165,6 +186,16 @@ mod tests {
         }
         for bad in ["", "-a", "a-", "a--b", "a_b", "Belgrade", "a b", "a.b"] {
             assert!(!is_slug(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn language_codes_are_bcp_47_tags() {
+        for good in ["en", "tr", "sr-Latn", "pt-BR", "es-419", "zh-Hant-TW"] {
+            assert!(is_language_code(good), "{good}");
+        }
+        for bad in ["", "e", "EN", "english", "en_US", "sr-Latn-Cyrl", "en-", "-en", "en-GB-US"] {
+            assert!(!is_language_code(bad), "{bad}");
         }
     }
 

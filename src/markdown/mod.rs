@@ -106,8 +106,9 @@ pub struct AnchoredLink {
     pub anchor: String,
 }
 
-/// Renders `body` to sanitised HTML, resolving `@/` links with `resolve`.
-pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
+/// Renders `body`, written in `lang`, to sanitised HTML, resolving `@/` links with
+/// `resolve`.
+pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -125,7 +126,10 @@ pub fn render(body: &str, resolve: &Resolve<'_>) -> Rendered {
             let level = *level;
             let own_id = id.as_ref().map(|id| id.to_string());
             let text = heading_text(&events[i + 1..]);
-            let id = unique_id(&own_id.unwrap_or_else(|| slugify(&text)), &mut used_ids);
+            let id = unique_id(
+                &own_id.unwrap_or_else(|| heading_slug(&text, lang)),
+                &mut used_ids,
+            );
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
                 *slot = Some(CowStr::from(id.clone()));
             }
@@ -179,26 +183,14 @@ fn heading_text(events: &[(Event<'_>, Range<usize>)]) -> String {
     inline_text(events).0.trim().to_owned()
 }
 
-/// A URL fragment from heading text: lower case letters and digits (any script), words
-/// joined by `-`. `"Türkiye's role"` -> `"türkiyes-role"`.
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    let mut pending_dash = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if pending_dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            pending_dash = false;
-            slug.extend(c.to_lowercase());
-        } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' {
-            pending_dash = true;
-        }
-    }
+/// A heading's id from its text: a slug by the rules of its language, or `section`.
+fn heading_slug(text: &str, lang: &str) -> String {
+    let slug = crate::text::slugify(text, lang);
     if slug.is_empty() {
-        slug.push_str("section");
+        "section".to_owned()
+    } else {
+        slug
     }
-    slug
 }
 
 fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
@@ -234,14 +226,15 @@ mod tests {
     fn headings_get_unique_ids_and_a_toc() {
         let out = render(
             "## Türkiye's role\n\n## Türkiye's role\n\n### Sub {#own}\n",
+            "en",
             &no_links,
         );
         assert!(
-            out.html.contains("<h2 id=\"türkiyes-role\">"),
+            out.html.contains("<h2 id=\"turkiyes-role\">"),
             "{}",
             out.html
         );
-        assert!(out.html.contains("<h2 id=\"türkiyes-role-1\">"));
+        assert!(out.html.contains("<h2 id=\"turkiyes-role-1\">"));
         assert!(out.html.contains("<h3 id=\"own\">"));
         assert_eq!(out.toc.len(), 3);
         assert_eq!(out.toc[0].title, "Türkiye’s role");
@@ -251,6 +244,7 @@ mod tests {
     fn script_is_removed_and_alignment_becomes_a_class() {
         let out = render(
             "<script>alert(1)</script><p onclick=\"x()\">hi</p>\n\n| a |\n|:-:|\n| b |\n",
+            "en",
             &no_links,
         );
         assert!(!out.html.contains("script"));
@@ -263,6 +257,7 @@ mod tests {
     fn accessibility_problems_are_found() {
         let out = render(
             "# Title again\n\n#### Deep\n\n![](/media/a.png) [](/x/) [click here](/y/) [Belgrade office](/offices/belgrade/#top)\n\n<img src=\"/b.png\">\n",
+            "en",
             &no_links,
         );
         let messages: Vec<_> = out
@@ -310,7 +305,7 @@ mod tests {
                 no_links(t)
             }
         };
-        let out = render("[a](@/about.md) and [b](@/missing.md)", &resolve);
+        let out = render("[a](@/about.md) and [b](@/missing.md)", "en", &resolve);
         assert!(out.html.contains("href=\"/about/\""));
         assert_eq!(out.problems.len(), 1);
         assert_eq!(out.problems[0].offset, 20);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::templates::Link;
 use crate::assets::Assets;
 use crate::content::{Page, PageKind, Section, Site, UiStrings};
+use crate::text;
 
 /// What every page's render needs: the site, the assets, and reverse indexes.
 pub(super) struct Context<'a> {
@@ -89,11 +90,22 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Links to `pages` (of one section, in its listing order) for a visitor reading
+    /// `lang`. Sections listed by title are sorted again by the titles the visitor reads,
+    /// in the alphabet of their language; news keeps its order by date.
     pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link> {
-        pages
+        let mut links: Vec<(i64, Vec<(u32, u32)>, &str, Link)> = pages
             .iter()
-            .filter_map(|p| self.link(&p.key, lang))
-            .collect()
+            .filter_map(|p| {
+                let link = self.link(&p.key, lang)?;
+                let title_lang = link.lang.as_deref().unwrap_or(lang);
+                Some((p.weight, text::sort_key(&link.title, title_lang), p.key.as_str(), link))
+            })
+            .collect();
+        if !pages.iter().any(|p| p.section == Some(Section::News)) {
+            links.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        }
+        links.into_iter().map(|(_, _, _, link)| link).collect()
     }
 
     pub(super) fn key_links(&self, keys: &[String], lang: &str) -> Vec<Link> {

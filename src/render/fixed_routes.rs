@@ -9,8 +9,10 @@ use super::templates::NotFoundTemplate;
 /// One `<url>` of the sitemap.
 struct SitemapUrl {
     loc: String,
-    /// The day the page last changed (`updated`, else `date`).
+    /// The day the page last changed (`updated`, else `date`), at its precision.
     lastmod: Option<String>,
+    /// `(language, address)` of every version, when the page has more than one.
+    alternates: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -38,6 +40,7 @@ impl Context<'_> {
         layout.description = ui.not_found_text.clone();
         layout.is_home = false;
         layout.alternates.clear();
+        layout.x_default = None;
         for item in &mut layout.menu {
             item.current = None;
         }
@@ -54,9 +57,25 @@ impl Context<'_> {
             .map(|page| SitemapUrl {
                 loc: format!("{}{}", self.site.base_url, page.path),
                 lastmod: page.updated.or(page.date).map(|d| d.iso()),
+                alternates: self.versions(&page.key),
             })
             .collect();
         SitemapTemplate { urls }.render()
+    }
+
+    /// `(language, absolute address)` of each version of `key` written in its language,
+    /// when there are two or more.
+    pub(super) fn versions(&self, key: &str) -> Vec<(String, String)> {
+        let versions: Vec<(String, String)> = self
+            .site
+            .languages
+            .iter()
+            .filter_map(|l| {
+                let page = self.site.page(key, &l.code).filter(|p| !p.is_hidden())?;
+                Some((l.code.clone(), format!("{}{}", self.site.base_url, page.path)))
+            })
+            .collect();
+        if versions.len() > 1 { versions } else { Vec::new() }
     }
 
     /// Allows every crawler and names the sitemap.

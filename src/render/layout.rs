@@ -17,6 +17,10 @@ impl<'a> Context<'a> {
     ) -> Layout<'a> {
         let site = self.site;
         let ui = self.ui(lang);
+        let alternates = self.alternates(&shown.key, lang);
+        let x_default = (alternates.iter().filter(|a| a.translated).count() > 1)
+            .then(|| alternates.first().map(|a| a.absolute.clone()))
+            .flatten();
         Layout {
             lang: lang.to_owned(),
             ui,
@@ -27,7 +31,8 @@ impl<'a> Context<'a> {
             description: shown.description.clone(),
             is_home: matches!(shown.kind, PageKind::Home(_)),
             canonical: format!("{}{}", site.base_url, canonical_path),
-            alternates: self.alternates(&shown.key, lang),
+            alternates,
+            x_default,
             menu: self.menu(shown, lang),
             home_href: format!("{}/", site.lang_prefix(lang)),
             breadcrumbs: self.breadcrumbs(shown, lang),

@@ -88,6 +88,9 @@ pub struct Layout<'a> {
     pub is_home: bool,
     pub canonical: String,
     pub alternates: Vec<Alternate>,
+    /// The default language's version, for `hreflang="x-default"`, when the page has
+    /// versions in two or more languages.
+    pub x_default: Option<String>,
     pub menu: Vec<MenuItem>,
     pub home_href: String,
     pub breadcrumbs: Vec<Crumb>,

@@ -10,7 +10,7 @@ use crate::content::front_matter;
 use crate::content::i18n::UiStrings;
 use crate::content::page::Language;
 use crate::content::source::SourceFile;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 
 impl Loader<'_> {
     pub(super) fn parse_config(&mut self, file: &SourceFile) -> Option<SiteConfig> {
@@ -38,38 +38,67 @@ impl Loader<'_> {
         }
         for code in config.languages.keys() {
             if !is_language_code(code) {
-                self.diagnostics.push(Diagnostic::file_error(
+                let offset = text.find(&format!("[languages.{code}]")).unwrap_or(0);
+                self.diagnostics.push(Diagnostic::error(
                     &file.path,
-                    format!("`{code}` is not a language code: use two or three lower-case letters such as `en` or `tr`"),
+                    &text,
+                    offset,
+                    format!("`{code}` is not a BCP 47 language tag: use a code such as `en`, `tr` or `sr-Latn`"),
                 ));
             }
         }
         Some(config)
     }
 
+    /// The interface text of every language. The default language's file must be
+    /// complete; another language's missing strings fall back to it (a warning each), and
+    /// a key the default language does not have is an error. Files for languages that
+    /// site.toml does not list are checked too, ready to be switched on.
     pub(super) fn parse_ui(
         &mut self,
         config: &SiteConfig,
         languages: &[Language],
         files: Vec<(String, SourceFile)>,
     ) -> HashMap<String, UiStrings> {
+        let default = &languages[0].code;
         let mut ui = HashMap::new();
-        for (lang, file) in files {
-            if !config.languages.contains_key(&lang) {
-                self.diagnostics.push(Diagnostic::file_warning(
-                    &file.path,
-                    format!("`{lang}` is not a language in site.toml, so this file is not used"),
-                ));
-                continue;
-            }
+        let (defaults, others): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(|(lang, _)| lang == default);
+        let mut base = None;
+        for (lang, file) in defaults {
             let Some(text) = self.text_of(&file) else {
                 continue;
             };
-            match front_matter::parse_toml::<UiStrings>(&file.path, &text, &text, 0) {
-                Ok(strings) => {
+            let parsed = front_matter::parse_toml::<UiStrings>(&file.path, &text, &text, 0)
+                .and_then(|strings| {
+                    front_matter::parse_toml::<toml::Table>(&file.path, &text, &text, 0)
+                        .map(|table| (strings, table))
+                });
+            match parsed {
+                Ok((strings, table)) => {
                     ui.insert(lang, strings);
+                    base = Some(table);
                 }
                 Err(d) => self.diagnostics.push(d),
+            }
+        }
+        for (lang, file) in others {
+            let Some(text) = self.text_of(&file) else {
+                continue;
+            };
+            let table = match front_matter::parse_toml::<toml::Table>(&file.path, &text, &text, 0) {
+                Ok(table) => table,
+                Err(d) => {
+                    self.diagnostics.push(d);
+                    continue;
+                }
+            };
+            let Some(base) = &base else { continue };
+            let switched_on = config.languages.contains_key(&lang);
+            if let Some(strings) = self.complete_ui(&file.path, &text, table, base, switched_on) {
+                if switched_on {
+                    ui.insert(lang, strings);
+                }
             }
         }
         for language in languages {
@@ -79,7 +108,7 @@ impl Loader<'_> {
                 self.diagnostics.push(Diagnostic::file_error(
                     &file,
                     format!(
-                        "the language `{}` has no interface text: add {file}",
+                        "the language `{}` has no interface text: add {file} (copy i18n/{default}.toml and translate every value)",
                         language.code
                     ),
                 ));
@@ -87,6 +116,70 @@ impl Loader<'_> {
         }
         ui
     }
+
+    /// One language's strings, completed from the default language's `base`: unknown
+    /// keys are errors; missing ones warnings (when the language is switched on).
+    fn complete_ui(
+        &mut self,
+        path: &str,
+        text: &str,
+        mut table: toml::Table,
+        base: &toml::Table,
+        switched_on: bool,
+    ) -> Option<UiStrings> {
+        let mut failed = false;
+        for key in table.keys() {
+            if !base.contains_key(key) {
+                failed = true;
+                self.diagnostics.push(Diagnostic::error(
+                    path,
+                    text,
+                    key_offset(text, key),
+                    format!("unknown key `{key}`: the interface text has no such string"),
+                ));
+            }
+        }
+        for (key, value) in base {
+            if !table.contains_key(key) {
+                if switched_on {
+                    self.diagnostics.push(Diagnostic::at(
+                        Severity::Warning,
+                        path,
+                        text,
+                        0,
+                        format!(
+                            "`{key}` is missing: visitors see the default language's text until it is translated"
+                        ),
+                    ));
+                }
+                table.insert(key.clone(), value.clone());
+            }
+        }
+        match toml::Value::Table(table).try_into::<UiStrings>() {
+            Ok(strings) if !failed => Some(strings),
+            Ok(_) => None,
+            Err(error) => {
+                self.diagnostics
+                    .push(Diagnostic::error(path, text, 0, error.message().trim().to_owned()));
+                None
+            }
+        }
+    }
+}
+
+/// Where `key = ...` starts in a TOML text (0 when it cannot be found).
+fn key_offset(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return offset + (line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    0
 }
 
 /// The languages of `config`, the default first.

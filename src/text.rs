@@ -1,0 +1,174 @@
+//! Text by the rules of its language: lower and upper case (Turkish and Azerbaijani dot
+//! their i: `İ` ↔ `i`, `I` ↔ `ı`), ASCII folding for slugs (`Iğdır` → `igdir`), and
+//! sort keys that follow each alphabet (Turkish `ç` after `c`, `ı` before `i`). Pure
+//! functions on strings; knows nothing of pages.
+
+/// Languages whose dotted and dotless i are two letters.
+fn dots_its_i(lang: &str) -> bool {
+    matches!(lang, "tr" | "az")
+}
+
+/// `text` in lower case by the rules of `lang`: Turkish `İSTANBUL` → `istanbul`,
+/// `IĞDIR` → `ığdır`.
+pub fn lowercase(text: &str, lang: &str) -> String {
+    if !dots_its_i(lang) {
+        return text.to_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' => out.push('ı'),
+            'İ' => out.push('i'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// `text` in upper case by the rules of `lang`: Turkish `istanbul` → `İSTANBUL`,
+/// `ığdır` → `IĞDIR`.
+pub fn uppercase(text: &str, lang: &str) -> String {
+    if !dots_its_i(lang) {
+        return text.to_uppercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'i' => out.push('İ'),
+            'ı' => out.push('I'),
+            c => out.extend(c.to_uppercase()),
+        }
+    }
+    out
+}
+
+/// The ASCII letter a lower-case Latin letter with a mark is written as in a slug.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => "c",
+        'ď' | 'đ' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ğ' | 'ĝ' | 'ġ' | 'ģ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ı' | 'ī' | 'į' => "i",
+        'ľ' | 'ł' | 'ĺ' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'ř' | 'ŕ' => "r",
+        'ś' | 'ş' | 'š' | 'ș' => "s",
+        'ţ' | 'ť' | 'ț' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        _ => return None,
+    })
+}
+
+/// A URL slug of `text` in `lang`: lower case by the language's rules, Latin letters
+/// folded to ASCII, each run of spaces, `-`, `_` and `/` one `-`, other characters dropped.
+/// Other scripts (Cyrillic) keep their letters. `İstanbul'daki ofis` → `istanbuldaki-ofis`.
+pub fn slugify(text: &str, lang: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in lowercase(text, lang).chars() {
+        if c.is_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            match fold(c) {
+                Some(ascii) => slug.push_str(ascii),
+                None => slug.push(c),
+            }
+        } else if c.is_whitespace() || matches!(c, '-' | '_' | '/') {
+            pending_dash = true;
+        }
+    }
+    slug
+}
+
+/// A combining mark (the dot of a decomposed `i̇`): part of the letter before it.
+fn is_mark(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// Each language's letters in alphabetical order, where it differs from plain A to Z.
+fn alphabet(lang: &str) -> &'static str {
+    match lang {
+        "tr" | "az" => "abcçdefgğhıijklmnoöprsştuüvyz",
+        "sr" | "bs" | "hr" => "abcčćdđefghijklmnoprsštuvzž",
+        "sq" => "abcçdeëfghijklmnopqrstuvxyz",
+        "mk" => "абвгдѓежзѕијклљмнњопрстќуфхцчџш",
+        _ => "abcdefghijklmnopqrstuvwxyz",
+    }
+}
+
+/// A key that sorts titles of `lang` in its alphabetical order, ignoring case: compare
+/// keys, not strings. Letters outside the alphabet sort by their ASCII folding, after it
+/// (`é` just after `e`), digits before letters, other characters first.
+pub fn sort_key(text: &str, lang: &str) -> Vec<(u32, u32)> {
+    let letters = alphabet(lang);
+    let position = |c: char| letters.chars().position(|l| l == c).map(|p| p as u32);
+    lowercase(text, lang)
+        .chars()
+        .filter(|c| !is_mark(*c))
+        .map(|c| {
+            if let Some(p) = position(c) {
+                (1_000 + p * 10, 0)
+            } else if let Some(p) = fold(c).and_then(|f| f.chars().next()).and_then(position) {
+                (1_000 + p * 10, c as u32)
+            } else if c.is_ascii_digit() {
+                (100 + c as u32, 0)
+            } else if c.is_alphabetic() {
+                (10_000 + c as u32, 0)
+            } else {
+                (0, c as u32)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_dots_its_i_in_both_directions() {
+        assert_eq!(lowercase("İSTANBUL", "tr"), "istanbul");
+        assert_eq!(lowercase("IĞDIR", "tr"), "ığdır");
+        assert_eq!(uppercase("istanbul", "tr"), "İSTANBUL");
+        assert_eq!(uppercase("ığdır", "tr"), "IĞDIR");
+        assert_eq!(uppercase("istanbul", "en"), "ISTANBUL");
+        assert_eq!(lowercase("IGDIR", "en"), "igdir");
+    }
+
+    #[test]
+    fn slugs_fold_to_ascii_by_the_language_rules() {
+        assert_eq!(slugify("İstanbul", "tr"), "istanbul");
+        assert_eq!(slugify("Iğdır", "tr"), "igdir");
+        assert_eq!(slugify("İstanbul", "en"), "istanbul");
+        assert_eq!(slugify("Türkiye'deki göç", "tr"), "turkiyedeki-goc");
+        assert_eq!(slugify("Šabac i Niš", "sr"), "sabac-i-nis");
+        assert_eq!(slugify("Скопје", "mk"), "скопје");
+        assert_eq!(slugify("  --  ", "en"), "");
+    }
+
+    fn sorted(words: &[&str], lang: &str) -> Vec<String> {
+        let mut words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        words.sort_by_key(|w| sort_key(w, lang));
+        words
+    }
+
+    #[test]
+    fn turkish_titles_sort_in_the_turkish_alphabet() {
+        assert_eq!(
+            sorted(&["Üsküp", "Ulus", "Şile", "Sinop", "Ödemiş", "Ordu", "İzmir", "Iğdır", "Ğ", "Gebze", "Çorum", "Cide"], "tr"),
+            ["Cide", "Çorum", "Gebze", "Ğ", "Iğdır", "İzmir", "Ordu", "Ödemiş", "Sinop", "Şile", "Ulus", "Üsküp"]
+        );
+        // English ignores the marks and the case.
+        assert_eq!(sorted(&["Zagreb", "Çorum", "cide", "Ankara"], "en"), ["Ankara", "cide", "Çorum", "Zagreb"]);
+    }
+}
