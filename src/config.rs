@@ -125,6 +125,8 @@ pub struct SiteConfig {
 pub struct LanguageConfig {
     /// The language's name in itself (`English`, `Türkçe`), for the language switcher.
     pub name: String,
+    /// The site's title in this language; the top-level `title` when left out.
+    pub title: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -106,10 +106,13 @@ fn alphabet(lang: &str) -> &'static str {
     }
 }
 
+/// What [`sort_key`] gives: compare these, not the strings.
+pub type SortKey = Vec<(u32, u32)>;
+
 /// A key that sorts titles of `lang` in its alphabetical order, ignoring case: compare
 /// keys, not strings. Letters outside the alphabet sort by their ASCII folding, after it
 /// (`é` just after `e`), digits before letters, other characters first.
-pub fn sort_key(text: &str, lang: &str) -> Vec<(u32, u32)> {
+pub fn sort_key(text: &str, lang: &str) -> SortKey {
     let letters = alphabet(lang);
     let position = |c: char| letters.chars().position(|l| l == c).map(|p| p as u32);
     lowercase(text, lang)
@@ -165,10 +168,22 @@ mod tests {
     #[test]
     fn turkish_titles_sort_in_the_turkish_alphabet() {
         assert_eq!(
-            sorted(&["Üsküp", "Ulus", "Şile", "Sinop", "Ödemiş", "Ordu", "İzmir", "Iğdır", "Ğ", "Gebze", "Çorum", "Cide"], "tr"),
-            ["Cide", "Çorum", "Gebze", "Ğ", "Iğdır", "İzmir", "Ordu", "Ödemiş", "Sinop", "Şile", "Ulus", "Üsküp"]
+            sorted(
+                &[
+                    "Üsküp", "Ulus", "Şile", "Sinop", "Ödemiş", "Ordu", "İzmir", "Iğdır", "Ğ",
+                    "Gebze", "Çorum", "Cide"
+                ],
+                "tr"
+            ),
+            [
+                "Cide", "Çorum", "Gebze", "Ğ", "Iğdır", "İzmir", "Ordu", "Ödemiş", "Sinop", "Şile",
+                "Ulus", "Üsküp"
+            ]
         );
         // English ignores the marks and the case.
-        assert_eq!(sorted(&["Zagreb", "Çorum", "cide", "Ankara"], "en"), ["Ankara", "cide", "Çorum", "Zagreb"]);
+        assert_eq!(
+            sorted(&["Zagreb", "Çorum", "cide", "Ankara"], "en"),
+            ["Ankara", "cide", "Çorum", "Zagreb"]
+        );
     }
 }

@@ -194,7 +194,17 @@ mod tests {
         for good in ["en", "tr", "sr-Latn", "pt-BR", "es-419", "zh-Hant-TW"] {
             assert!(is_language_code(good), "{good}");
         }
-        for bad in ["", "e", "EN", "english", "en_US", "sr-Latn-Cyrl", "en-", "-en", "en-GB-US"] {
+        for bad in [
+            "",
+            "e",
+            "EN",
+            "english",
+            "en_US",
+            "sr-Latn-Cyrl",
+            "en-",
+            "-en",
+            "en-GB-US",
+        ] {
             assert!(!is_language_code(bad), "{bad}");
         }
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::templates::Link;
 use crate::assets::Assets;
 use crate::content::{Page, PageKind, Section, Site, UiStrings};
-use crate::text;
+use crate::text::{self, SortKey};
 
 /// What every page's render needs: the site, the assets, and reverse indexes.
 pub(super) struct Context<'a> {
@@ -94,12 +94,17 @@ impl<'a> Context<'a> {
     /// `lang`. Sections listed by title are sorted again by the titles the visitor reads,
     /// in the alphabet of their language; news keeps its order by date.
     pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link> {
-        let mut links: Vec<(i64, Vec<(u32, u32)>, &str, Link)> = pages
+        let mut links: Vec<(i64, SortKey, &str, Link)> = pages
             .iter()
             .filter_map(|p| {
                 let link = self.link(&p.key, lang)?;
                 let title_lang = link.lang.as_deref().unwrap_or(lang);
-                Some((p.weight, text::sort_key(&link.title, title_lang), p.key.as_str(), link))
+                Some((
+                    p.weight,
+                    text::sort_key(&link.title, title_lang),
+                    p.key.as_str(),
+                    link,
+                ))
             })
             .collect();
         if !pages.iter().any(|p| p.section == Some(Section::News)) {

@@ -72,10 +72,17 @@ impl Context<'_> {
             .iter()
             .filter_map(|l| {
                 let page = self.site.page(key, &l.code).filter(|p| !p.is_hidden())?;
-                Some((l.code.clone(), format!("{}{}", self.site.base_url, page.path)))
+                Some((
+                    l.code.clone(),
+                    format!("{}{}", self.site.base_url, page.path),
+                ))
             })
             .collect();
-        if versions.len() > 1 { versions } else { Vec::new() }
+        if versions.len() > 1 {
+            versions
+        } else {
+            Vec::new()
+        }
     }
 
     /// Allows every crawler and names the sitemap.

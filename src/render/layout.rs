@@ -24,7 +24,12 @@ impl<'a> Context<'a> {
         Layout {
             lang: lang.to_owned(),
             ui,
-            site_title: site.config.title.clone(),
+            site_title: site
+                .config
+                .languages
+                .get(lang)
+                .and_then(|l| l.title.clone())
+                .unwrap_or_else(|| site.config.title.clone()),
             organisation: site.config.organisation.name.clone(),
             organisation_url: site.config.organisation.url.clone(),
             title: shown.title.clone(),

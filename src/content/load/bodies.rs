@@ -120,9 +120,7 @@ fn render_body(
 ) -> (Vec<Diagnostic>, Vec<LinkToCheck>) {
     let lang = draft.page.lang.clone();
     let body = &draft.text[draft.body_offset..];
-    let rendered = markdown::render(body, &lang, &|target: &str| {
-        targets.resolve(target, &lang)
-    });
+    let rendered = markdown::render(body, &lang, &|target: &str| targets.resolve(target, &lang));
     let at = |offset: usize| draft.body_offset + offset;
     let mut links: Vec<LinkToCheck> = rendered
         .anchored_links

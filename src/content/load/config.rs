@@ -36,8 +36,10 @@ impl Loader<'_> {
             ));
             return None;
         }
+        let mut codes_ok = true;
         for code in config.languages.keys() {
             if !is_language_code(code) {
+                codes_ok = false;
                 let offset = text.find(&format!("[languages.{code}]")).unwrap_or(0);
                 self.diagnostics.push(Diagnostic::error(
                     &file.path,
@@ -47,7 +49,8 @@ impl Loader<'_> {
                 ));
             }
         }
-        Some(config)
+        // Pages named for a bad code would each be reported again: stop here.
+        codes_ok.then_some(config)
     }
 
     /// The interface text of every language. The default language's file must be
@@ -95,10 +98,10 @@ impl Loader<'_> {
             };
             let Some(base) = &base else { continue };
             let switched_on = config.languages.contains_key(&lang);
-            if let Some(strings) = self.complete_ui(&file.path, &text, table, base, switched_on) {
-                if switched_on {
-                    ui.insert(lang, strings);
-                }
+            if let Some(strings) = self.complete_ui(&file.path, &text, table, base, switched_on)
+                && switched_on
+            {
+                ui.insert(lang, strings);
             }
         }
         for language in languages {
@@ -159,8 +162,12 @@ impl Loader<'_> {
             Ok(strings) if !failed => Some(strings),
             Ok(_) => None,
             Err(error) => {
-                self.diagnostics
-                    .push(Diagnostic::error(path, text, 0, error.message().trim().to_owned()));
+                self.diagnostics.push(Diagnostic::error(
+                    path,
+                    text,
+                    0,
+                    error.message().trim().to_owned(),
+                ));
                 None
             }
         }
