@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use jiff::Timestamp;
 
 use crate::assets::Assets;
@@ -12,7 +13,10 @@ use crate::content::source::Source;
 use crate::content::{LoadOptions, Site};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderedSite};
-use crate::server::SharedSite;
+
+/// The site being served, swappable while serving: a rebuild swaps a whole new site in
+/// while requests in flight finish on the old one.
+pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
 
 /// What a build needs besides the files.
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod export;
+pub mod live_reload;
 pub mod markdown;
 pub mod render;
 pub mod scaffold;

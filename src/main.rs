@@ -11,11 +11,12 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use wbt_site::assets::Assets;
-use wbt_site::build::{self, BuildOptions};
+use wbt_site::build::{self, BuildOptions, SharedSite};
 use wbt_site::config::{Cli, Command, ContentArgs, NewArgs, ServeArgs};
 use wbt_site::content::source::Source;
 use wbt_site::diagnostic;
-use wbt_site::server::{self, LiveReload, ServerOptions};
+use wbt_site::live_reload::LiveReload;
+use wbt_site::server::{self, ServerOptions};
 use wbt_site::watch;
 
 /// Prints a line on stdout, ignoring a closed stdout (a supervisor that stopped reading
@@ -177,7 +178,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
 
 /// Serving starts on the plain bodies; the compressed site replaces it once ready, unless
 /// something (a scheduled rebuild) replaced it first.
-fn compress_in_background(shared: Arc<ArcSwap<wbt_site::RenderedSite>>) {
+fn compress_in_background(shared: SharedSite) {
     std::thread::spawn(move || {
         let started = Instant::now();
         let plain = shared.load_full();

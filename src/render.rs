@@ -162,9 +162,6 @@ impl RenderedSite {
     }
 }
 
-/// The script tag live preview adds to every page.
-pub const LIVE_RELOAD_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
-
 /// Renders `site` with `assets` into its routes, uncompressed (see
 /// [`RenderedSite::compressed`]). With `live_reload`, pages carry the reload script.
 pub fn render(
@@ -193,7 +190,8 @@ pub fn render(
     };
     let page_body = |html: String| {
         if live_reload {
-            html.replacen("</body>", &format!("{LIVE_RELOAD_TAG}\n</body>"), 1)
+            let tag = crate::live_reload::SCRIPT_TAG;
+            html.replacen("</body>", &format!("{tag}\n</body>"), 1)
                 .into_bytes()
         } else {
             html.into_bytes()

@@ -3,7 +3,7 @@
 //! reload, the layer around both ([`Guard`]: security headers, header size limit, one log
 //! line per request), and hyper's own accept loop, one per core.
 //!
-//! The site sits behind an [`ArcSwap`], so a rebuild (a scheduled page coming due) swaps a
+//! The site sits behind an `ArcSwap` ([`SharedSite`]), so a rebuild (a scheduled page coming due) swaps a
 //! whole new site in while requests in flight finish on the old one.
 
 use std::borrow::Cow;
@@ -14,16 +14,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::future::Either;
@@ -33,11 +30,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tower::ServiceExt;
 use tower::util::Oneshot;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::build::SharedSite;
+use crate::live_reload::{self, LiveReload};
 use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// Longest request path accepted, in bytes.
@@ -51,9 +50,6 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
-/// The site being served, swappable while serving.
-pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
-
 /// How the server behaves, beside the site it serves.
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
@@ -62,16 +58,6 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
     pub live_reload: Option<LiveReload>,
-}
-
-/// The channels of live preview.
-#[derive(Clone, Debug)]
-pub struct LiveReload {
-    /// Each message sends `reload` to every open page.
-    pub reload: broadcast::Sender<()>,
-    /// Turns true at shutdown, which ends the event streams (else they would hold the
-    /// graceful shutdown open).
-    pub stopping: watch::Receiver<bool>,
 }
 
 impl Default for ServerOptions {
@@ -91,12 +77,7 @@ pub type App = Guard<SiteService>;
 pub fn app(site: SharedSite, options: &ServerOptions) -> App {
     let mut routes = Router::new().route("/healthz", get(healthz));
     if let Some(live) = options.live_reload.clone() {
-        routes = routes
-            .route("/_wbt/live.js", get(live_reload_script))
-            .route(
-                "/_wbt/events",
-                get(move || live_reload_events(live.reload.subscribe(), live.stopping.clone())),
-            );
+        routes = routes.merge(live_reload::routes(live));
     }
     let routes = routes.layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
@@ -137,7 +118,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let path = request.uri().path();
-        if path == "/healthz" || (self.live_reload && path.starts_with("/_wbt/")) {
+        if path == "/healthz" || (self.live_reload && path.starts_with(live_reload::PREFIX)) {
             return Either::Right(self.routes.clone().oneshot(request.map(Body::new)));
         }
         let site = self.site.load();
@@ -298,39 +279,6 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-async fn live_reload_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        crate::watch::LIVE_RELOAD_SCRIPT,
-    )
-}
-
-/// Server-sent events: one `reload` event each time the site is swapped, until shutdown.
-async fn live_reload_events(
-    receiver: broadcast::Receiver<()>,
-    stopping: watch::Receiver<bool>,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let stream = futures_util::stream::unfold(
-        (receiver, stopping),
-        |(mut receiver, mut stopping)| async move {
-            let reload = tokio::select! {
-                received = receiver.recv() => !matches!(received, Err(broadcast::error::RecvError::Closed)),
-                _ = stopping.wait_for(|stop| *stop) => false,
-            };
-            reload.then(|| {
-                (
-                    Ok(Event::default().event("reload").data("")),
-                    (receiver, stopping),
-                )
-            })
-        },
-    );
-    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -14,10 +14,10 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use tokio::sync::broadcast;
 
 use crate::assets::Assets;
-use crate::build::{self, BuildOptions};
+use crate::build::{self, BuildOptions, SharedSite};
 use crate::diagnostic::{self, Diagnostic};
-use crate::render::{CachePolicy, LIVE_RELOAD_TAG, RenderedSite, Resource};
-use crate::server::SharedSite;
+use crate::live_reload::SCRIPT_TAG;
+use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// How long the watcher waits for a burst of file events to settle.
 pub const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -91,7 +91,7 @@ fn overlay(diagnostics: &[Diagnostic], css: &str) -> Resource {
          <body class=\"overlay\">\n<main class=\"wrap\">\n<h1>The content has errors</h1>\n\
          <p>Visitors would still see the last good version of the site. Fix the files below \
          and save: this page reloads by itself.</p>\n<pre class=\"overlay__report\">{report}</pre>\n\
-         </main>\n{LIVE_RELOAD_TAG}\n</body>\n</html>\n"
+         </main>\n{SCRIPT_TAG}\n</body>\n</html>\n"
     );
     Resource::new(
         "text/html; charset=utf-8",
@@ -105,12 +105,3 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
-
-/// The reload script for pages under live preview.
-pub const LIVE_RELOAD_SCRIPT: &str = "\
-// wbt-site live preview: reload this page whenever the site is rebuilt.
-(function () {
-  var source = new EventSource('/_wbt/events');
-  source.addEventListener('reload', function () { window.location.reload(); });
-})();
-";
