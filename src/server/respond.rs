@@ -1,0 +1,163 @@
+//! From a prepared [`Resource`] and the request's headers to a response: which body to send
+//! for `Accept-Encoding`, conditional GET (`If-None-Match`, 304), caching headers, HEAD;
+//! and redirects with a safe `Location`.
+//!
+//! Pure functions of their arguments. Must not know routes, the site or how requests
+//! arrive: the site service picks the resource and the status, this module builds the reply.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+use crate::render::{CachePolicy, Resource};
+
+/// Which body to send for the request's `Accept-Encoding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// Picks brotli, then gzip, when the resource has that body and the client accepts it
+/// (q > 0).
+fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
+    let accepts = |name: &str| {
+        headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|item| {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or("").trim();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .filter_map(|q| q.trim().parse::<f32>().ok())
+                    .next()
+                    .unwrap_or(1.0);
+                (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+            })
+    };
+    if resource.brotli.is_some() && accepts("br") {
+        Encoding::Brotli
+    } else if resource.gzip.is_some() && accepts("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// Does `If-None-Match` name `etag` (weak comparison, as RFC 9110 asks for it)?
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+/// `Cache-Control` for `resource` answered with `status`; `live`: under live preview.
+fn cache_control(status: StatusCode, cache: CachePolicy, live: bool) -> &'static str {
+    match (status, cache) {
+        (StatusCode::INTERNAL_SERVER_ERROR, _) => "no-store",
+        (_, CachePolicy::Page) if live => "no-cache",
+        (StatusCode::NOT_FOUND, _) => "public, max-age=60",
+        (_, CachePolicy::Page) => "public, max-age=60, must-revalidate",
+        (_, CachePolicy::Immutable) => "public, max-age=31536000, immutable",
+        (_, CachePolicy::Media) => "public, max-age=3600",
+    }
+}
+
+/// The response for `resource`: the right encoding, ETag, caching, 304 when unchanged.
+/// `live`: under live preview, pages are revalidated on every visit.
+pub(crate) fn respond(
+    resource: &Resource,
+    status: StatusCode,
+    headers: &HeaderMap,
+    head: bool,
+    live: bool,
+) -> Response {
+    let encoding = choose_encoding(headers, resource);
+    let (body, coding, etag): (Bytes, _, _) = match encoding {
+        Encoding::Brotli => (
+            resource.brotli.clone().unwrap_or_default(),
+            Some("br"),
+            format!("{}-br\"", resource.etag.trim_end_matches('"')),
+        ),
+        Encoding::Gzip => (
+            resource.gzip.clone().unwrap_or_default(),
+            Some("gzip"),
+            format!("{}-gz\"", resource.etag.trim_end_matches('"')),
+        ),
+        Encoding::Identity => (resource.identity.clone(), None, resource.etag.clone()),
+    };
+    let mut response = Response::new(Body::empty());
+    // Room for these headers and the security headers, so the map never grows.
+    *response.headers_mut() = HeaderMap::with_capacity(16);
+    let out = response.headers_mut();
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control(status, resource.cache, live)),
+    );
+    if resource.compressible {
+        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if status == StatusCode::OK {
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            out.insert(header::ETAG, value);
+        }
+        if none_match(headers, &etag) {
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            return response;
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&resource.content_type) {
+        out.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(coding) = coding {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    *response.status_mut() = status;
+    if !head {
+        *response.body_mut() = Body::from(body);
+    }
+    response
+}
+
+/// A path as a `Location` header value: everything but visible ASCII percent-encoded.
+fn encode_path(path: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'?')
+        .add(b'#');
+    percent_encoding::utf8_percent_encode(path, SET).to_string()
+}
+
+/// A redirect to `path` (decoded) with `query` (as received, `?` included, or empty).
+pub(crate) fn redirect(status: StatusCode, path: &str, query: &str) -> Response {
+    match HeaderValue::from_str(&format!("{}{query}", encode_path(path))) {
+        Ok(value) => (status, [(header::LOCATION, value)]).into_response(),
+        Err(_) => (StatusCode::BAD_REQUEST, "bad redirect target\n").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_is_ascii() {
+        assert_eq!(encode_path("/türkiye/"), "/t%C3%BCrkiye/");
+    }
+}
