@@ -8,7 +8,6 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 
 use crate::render::{CachePolicy, Resource};
 
@@ -50,14 +49,14 @@ fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
 }
 
 /// Does `If-None-Match` name `etag` (weak comparison, as RFC 9110 asks for it)?
-fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == etag)
+        .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes())
 }
 
 /// `Cache-Control` for `resource` answered with `status`; `live`: under live preview.
@@ -81,20 +80,13 @@ pub(crate) fn respond(
     head: bool,
     live: bool,
 ) -> Response {
-    let encoding = choose_encoding(headers, resource);
-    let (body, coding, etag): (Bytes, _, _) = match encoding {
-        Encoding::Brotli => (
-            resource.brotli.clone().unwrap_or_default(),
-            Some("br"),
-            format!("{}-br\"", resource.etag.trim_end_matches('"')),
-        ),
-        Encoding::Gzip => (
-            resource.gzip.clone().unwrap_or_default(),
-            Some("gzip"),
-            format!("{}-gz\"", resource.etag.trim_end_matches('"')),
-        ),
-        Encoding::Identity => (resource.identity.clone(), None, resource.etag.clone()),
+    let (body, coding, etag) = match choose_encoding(headers, resource) {
+        Encoding::Brotli => (&resource.brotli, Some("br"), &resource.etag_brotli),
+        Encoding::Gzip => (&resource.gzip, Some("gzip"), &resource.etag_gzip),
+        Encoding::Identity => (&None, None, &resource.etag),
     };
+    // `choose_encoding` picks a compressed body only when there is one.
+    let body = body.clone().unwrap_or_else(|| resource.identity.clone());
     let mut response = Response::new(Body::empty());
     // Room for these headers and the security headers, so the map never grows.
     *response.headers_mut() = HeaderMap::with_capacity(16);
@@ -107,17 +99,13 @@ pub(crate) fn respond(
         out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if status == StatusCode::OK {
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            out.insert(header::ETAG, value);
-        }
-        if none_match(headers, &etag) {
+        out.insert(header::ETAG, etag.clone());
+        if none_match(headers, etag) {
             *response.status_mut() = StatusCode::NOT_MODIFIED;
             return response;
         }
     }
-    if let Ok(value) = HeaderValue::from_str(&resource.content_type) {
-        out.insert(header::CONTENT_TYPE, value);
-    }
+    out.insert(header::CONTENT_TYPE, resource.content_type.clone());
     if let Some(coding) = coding {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }

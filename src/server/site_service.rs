@@ -94,7 +94,7 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
         let is_page = site
             .routes
             .get(path.as_ref())
-            .is_none_or(|r| r.content_type.starts_with("text/html"));
+            .is_none_or(|r| r.content_type.as_bytes().starts_with(b"text/html"));
         if is_page {
             return respond(
                 overlay,
