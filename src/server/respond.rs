@@ -143,9 +143,103 @@ pub(crate) fn redirect(status: StatusCode, path: &str, query: &str) -> Response 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Encoding::{Brotli, Gzip, Identity};
+
+    fn headers(name: header::HeaderName, values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn resource(gzip: bool, brotli: bool) -> Resource {
+        let mut resource =
+            Resource::new("text/html; charset=utf-8", CachePolicy::Page, b"x".into());
+        resource.gzip = gzip.then(|| bytes::Bytes::from_static(b"g"));
+        resource.brotli = brotli.then(|| bytes::Bytes::from_static(b"b"));
+        resource
+    }
+
+    /// The choice as it stands: brotli before gzip whatever the client's order or
+    /// q-values, any q > 0 (or none, or one that does not parse) accepts.
+    #[test]
+    fn encoding_follows_accept_encoding_and_the_bodies_there_are() {
+        let both = resource(true, true);
+        let gzip_only = resource(true, false);
+        let neither = resource(false, false);
+        for (accept, resource, expected) in [
+            (&[][..], &both, Identity),
+            (&["gzip"][..], &both, Gzip),
+            (&["br"], &both, Brotli),
+            (&["gzip, br"], &both, Brotli),
+            (&["gzip;q=1.0, br;q=0.1"], &both, Brotli),
+            (&["gzip", "br"], &both, Brotli),
+            (&["BR"], &both, Brotli),
+            (&["GZip"], &both, Gzip),
+            (&["*"], &both, Brotli),
+            (&["*;q=0"], &both, Identity),
+            (&["br;q=0"], &both, Identity),
+            (&["br;q=0, gzip"], &both, Gzip),
+            (&[" br ; q=0.0 "], &both, Identity),
+            (&["br;q=0.001"], &both, Brotli),
+            (&["br;q=x"], &both, Brotli),
+            (&["br;Q=0"], &both, Brotli),
+            (&["identity"], &both, Identity),
+            (&["x-gzip, brotli"], &both, Identity),
+            (&["deflate"], &both, Identity),
+            (&["br, gzip"], &gzip_only, Gzip),
+            (&["br"], &gzip_only, Identity),
+            (&["br, gzip, *"], &neither, Identity),
+        ] {
+            let map = headers(header::ACCEPT_ENCODING, accept);
+            assert_eq!(choose_encoding(&map, resource), expected, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn if_none_match_names_the_etag_weakly_or_with_a_star() {
+        let etag = HeaderValue::from_static("\"abc\"");
+        for (if_none_match, expected) in [
+            (&[][..], false),
+            (&["\"abc\""][..], true),
+            (&["W/\"abc\""], true),
+            (&["*"], true),
+            (&["\"x\", \"abc\""], true),
+            (&["\"x\"", " \"abc\" "], true),
+            (&["\"x\",\"y\""], false),
+            (&["\"abc-gz\""], false),
+            (&["abc"], false),
+            (&["\"ABC\""], false),
+            (&[""], false),
+        ] {
+            let map = headers(header::IF_NONE_MATCH, if_none_match);
+            assert_eq!(none_match(&map, &etag), expected, "{if_none_match:?}");
+        }
+    }
+
+    #[test]
+    fn each_body_has_its_own_etag_and_304_only_for_its_own() {
+        let both = resource(true, true);
+        let mut request = headers(header::ACCEPT_ENCODING, &["br"]);
+        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        assert_eq!(reply.headers()[header::ETAG], both.etag_brotli);
+        assert_eq!(reply.headers()[header::CONTENT_ENCODING], "br");
+        request.insert(header::IF_NONE_MATCH, both.etag.clone());
+        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        assert_eq!(
+            reply.status(),
+            StatusCode::OK,
+            "the identity ETag is not the brotli body's"
+        );
+        request.insert(header::IF_NONE_MATCH, both.etag_brotli.clone());
+        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        assert_eq!(reply.status(), StatusCode::NOT_MODIFIED);
+    }
 
     #[test]
     fn location_is_ascii() {
         assert_eq!(encode_path("/türkiye/"), "/t%C3%BCrkiye/");
+        assert_eq!(encode_path("/a b/?#"), "/a%20b/%3F%23");
     }
 }

@@ -156,4 +156,32 @@ mod tests {
             assert_eq!(decode_path(bad).as_deref(), None, "{bad}");
         }
     }
+
+    #[test]
+    fn decoding_borrows_when_there_is_nothing_to_decode() {
+        assert!(matches!(
+            decode_path("/offices/alpha/"),
+            Some(Cow::Borrowed(_))
+        ));
+        assert!(matches!(decode_path("/a%20b/"), Some(Cow::Owned(p)) if p == "/a b/"));
+    }
+
+    /// The server keeps no rule of its own: a path is refused exactly when its decoded
+    /// form is not a safe path by `content::urls`.
+    #[test]
+    fn decoding_refuses_what_is_safe_path_refuses_after_decoding() {
+        for (raw, decoded) in [
+            ("/a%2Fb/", "/a/b/"),
+            ("/%2E/", "/./"),
+            ("/a..b/", "/a..b/"),
+            ("/.well-known/x", "/.well-known/x"),
+            ("/%2E%2E%2Fetc", "/../etc"),
+            ("/a%2F..%2Fb", "/a/../b"),
+            ("%2Fx", "/x"),
+            ("x", "x"),
+        ] {
+            let expected = is_safe_path(decoded).then_some(decoded);
+            assert_eq!(decode_path(raw).as_deref(), expected, "{raw}");
+        }
+    }
 }
