@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use askama::Template;
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::broadcast;
@@ -70,10 +71,17 @@ pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
         Err(diagnostics) => {
             let report = diagnostic::report(&diagnostics);
             tracing::error!("the content has errors; still serving the last good site\n{report}");
+            let overlay = match overlay(&diagnostics, &assets.url("style.css")) {
+                Ok(overlay) => overlay,
+                Err(error) => {
+                    tracing::error!(%error, "cannot render the error overlay");
+                    return;
+                }
+            };
             let current = site.load();
             site.store(Arc::new(RenderedSite {
                 live: true,
-                overlay: Some(Arc::new(overlay(&diagnostics, &assets.url("style.css")))),
+                overlay: Some(Arc::new(overlay)),
                 ..RenderedSite::clone(&current)
             }));
         }
@@ -81,27 +89,60 @@ pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
 }
 
 /// The page shown in place of every page while the content has errors.
-fn overlay(diagnostics: &[Diagnostic], css: &str) -> Resource {
-    let report = escape(&diagnostic::report(diagnostics));
-    let summary = escape(&diagnostic::summary(diagnostics));
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Content errors: {summary}</title>\n<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n\
-         <body class=\"overlay\">\n<main class=\"wrap\">\n<h1>The content has errors</h1>\n\
-         <p>Visitors would still see the last good version of the site. Fix the files below \
-         and save: this page reloads by itself.</p>\n<pre class=\"overlay__report\">{report}</pre>\n\
-         </main>\n{SCRIPT_TAG}\n</body>\n</html>\n"
-    );
-    Resource::new(
+#[derive(Template)]
+#[template(path = "overlay.html")]
+struct OverlayPage<'a> {
+    /// "1 error, 0 warnings".
+    summary: &'a str,
+    /// Every diagnostic, as `check` prints them.
+    report: &'a str,
+    /// The theme's stylesheet.
+    css: &'a str,
+    /// The live-reload script tag, so that fixing the files reloads the page.
+    script_tag: &'static str,
+}
+
+/// The overlay for `diagnostics`, styled with the stylesheet at `css`.
+fn overlay(diagnostics: &[Diagnostic], css: &str) -> Result<Resource, askama::Error> {
+    let html = OverlayPage {
+        summary: &diagnostic::summary(diagnostics),
+        report: &diagnostic::report(diagnostics),
+        css,
+        script_tag: SCRIPT_TAG,
+    }
+    .render()?;
+    Ok(Resource::new(
         "text/html; charset=utf-8",
         CachePolicy::Page,
         html.into_bytes(),
-    )
+    ))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_overlay_shows_the_report_escaped_and_reloads_itself() {
+        let diagnostics = [Diagnostic::file_error(
+            "about.md",
+            "a <script> & more".to_owned(),
+        )];
+        let page = overlay(&diagnostics, "/static/style.css").unwrap();
+        let html = String::from_utf8(page.identity.to_vec()).unwrap();
+        assert!(
+            html.contains("about.md:1:1: error: a &#60;script&#62; &#38; more"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("<title>Content errors: 1 error, 0 warnings</title>"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/static/style.css\""), "{html}");
+        assert!(
+            html.ends_with(&format!("{SCRIPT_TAG}\n</body>\n</html>\n")),
+            "{html}"
+        );
+    }
 }
