@@ -5,6 +5,8 @@
 //! cross-linked) -> [`render::RenderedSite`] (bytes per route, compressed, with ETags) ->
 //! [`server`]. The binary in `main.rs` only parses arguments and calls into this library.
 
+#![forbid(unsafe_code)]
+
 pub mod assets;
 pub mod build;
 pub mod config;

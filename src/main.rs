@@ -1,6 +1,8 @@
 //! The `wbt-site` command: parses arguments, calls one library function, prints one report
 //! or error, and decides the exit code.
 
+#![forbid(unsafe_code)]
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;

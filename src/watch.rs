@@ -21,7 +21,7 @@ use crate::live_reload::SCRIPT_TAG;
 use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// How long the watcher waits for a burst of file events to settle.
-pub const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// A running watcher; dropping it stops watching.
 pub type Watcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
@@ -54,7 +54,7 @@ pub fn watch(
 }
 
 /// Builds the site again and swaps it in, or keeps the last good one under an overlay.
-pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
+fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
     let started = Instant::now();
     match build::build(options, assets) {
         Ok(rendered) => {
