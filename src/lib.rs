@@ -14,6 +14,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod export;
 pub mod live_reload;
+pub mod logging;
 pub mod markdown;
 pub mod render;
 pub mod scaffold;
