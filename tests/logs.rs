@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::process::Command;
 
-use common::{Server, copy_fixture};
+use common::{Server, copy_fixture, fixture};
 
 /// A copy of the `site` fixture whose about page has a table with a div inside, which
 /// html5ever (under ammonia) warns about with "foster parenting not implemented".
@@ -19,18 +19,17 @@ fn site_with_hostile_html() -> tempfile::TempDir {
     dir
 }
 
-/// Serves `dir` with `log_level` as `RUST_LOG` (none: the default filter), fetches the
+/// Serves `dir` with `args` added and `env` set (no `RUST_LOG` unless there), fetches the
 /// about page and returns everything the server logged.
-async fn log_of_serving(dir: &std::path::Path, log_level: Option<&str>) -> String {
+async fn log_of_serving(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--content"])
         .arg(dir)
+        .args(args)
         .env_remove("RUST_LOG")
-        .env_remove("WBT_LOG_FORMAT");
-    if let Some(level) = log_level {
-        command.env("RUST_LOG", level);
-    }
+        .env_remove("WBT_LOG_FORMAT")
+        .envs(env.iter().copied());
     let server = Server::start(command);
     assert_eq!(server.get("/about/").await.status(), 200);
     let (code, log) = server.terminate();
@@ -41,7 +40,7 @@ async fn log_of_serving(dir: &std::path::Path, log_level: Option<&str>) -> Strin
 #[tokio::test]
 async fn the_default_log_has_this_crates_lines_and_no_dependencys_internals() {
     let dir = site_with_hostile_html();
-    let log = log_of_serving(dir.path(), None).await;
+    let log = log_of_serving(dir.path(), &[], &[]).await;
     assert!(!log.contains("foster parenting"), "{log}");
     assert!(
         log.contains("path=\"/about/\"") && log.contains("status=200"),
@@ -50,23 +49,13 @@ async fn the_default_log_has_this_crates_lines_and_no_dependencys_internals() {
     assert!(log.contains("stopped"), "{log}");
 
     // RUST_LOG replaces the default filter: the warning is there to be hidden.
-    let log = log_of_serving(dir.path(), Some("info")).await;
+    let log = log_of_serving(dir.path(), &[], &[("RUST_LOG", "info")]).await;
     assert!(log.contains("foster parenting"), "{log}");
 }
 
 #[tokio::test]
 async fn json_logs_are_one_object_per_line_with_a_message() {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
-    command
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
-        .arg("--content")
-        .arg(common::fixture("site"))
-        .env_remove("RUST_LOG");
-    let server = Server::start(command);
-    assert_eq!(server.get("/about/").await.status(), 200);
-    let (code, log) = server.terminate();
-    assert_eq!(code, Some(0), "{log}");
-
+    let log = log_of_serving(&fixture("site"), &["--log-format", "json"], &[]).await;
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))

@@ -23,6 +23,28 @@ use tokio::sync::watch;
 
 use super::guard::MAX_HEADER_BYTES;
 
+/// What the accept loop serves: any tower service from a request to a response that can
+/// be cloned for each connection and sent to the connection's task.
+pub trait HttpService:
+    tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> HttpService for S where
+    S: tower::Service<
+            http::Request<Incoming>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// How long shutdown waits for requests in flight before giving up on them.
 const DRAIN_LIMIT: Duration = Duration::from_secs(15);
 
@@ -54,18 +76,13 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListe
 /// stealing, no cross-thread wake-ups: the nginx worker model), until Ctrl-C or SIGTERM,
 /// which sets `stop`; then each finishes its requests in flight. `background` runs beside
 /// the first.
-pub fn run<S>(
+pub fn run(
     listeners: Vec<std::net::TcpListener>,
-    app: S,
+    app: impl HttpService,
     request_timeout: Duration,
     background: impl Future<Output = ()> + Send + 'static,
     stop: watch::Sender<bool>,
-) -> io::Result<()>
-where
-    S: tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible>,
-    S: Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+) -> io::Result<()> {
     let stopped = stop.subscribe();
     let mut background = Some(background);
     let mut threads = Vec::with_capacity(listeners.len());
@@ -110,17 +127,12 @@ where
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, finishes
 /// the requests in flight (for at most 15 s) and returns.
-async fn serve<S>(
+async fn serve(
     listener: TcpListener,
-    app: S,
+    app: impl HttpService,
     request_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()>
-where
-    S: tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible>,
-    S: Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())

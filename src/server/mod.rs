@@ -26,7 +26,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 
-pub use listen::{bind, run};
+pub use listen::{HttpService, bind, run};
 
 use self::guard::Guard;
 use self::site_service::SiteService;

@@ -19,25 +19,30 @@ enum Encoding {
     Identity,
 }
 
+/// The items of a comma-separated list header, over all its lines (untrimmed; lines that
+/// are not visible ASCII are skipped).
+fn list_items(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(name)
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+}
+
 /// Picks brotli, then gzip, when the resource has that body and the client accepts it
 /// (q > 0).
 fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
     let accepts = |name: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|item| {
-                let mut parts = item.split(';');
-                let coding = parts.next().unwrap_or("").trim();
-                let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q="))
-                    .filter_map(|q| q.trim().parse::<f32>().ok())
-                    .next()
-                    .unwrap_or(1.0);
-                (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
-            })
+        list_items(headers, header::ACCEPT_ENCODING).any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.trim().parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+        })
     };
     if resource.brotli.is_some() && accepts("br") {
         Encoding::Brotli
@@ -50,11 +55,7 @@ fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
 
 /// Does `If-None-Match` name `etag` (weak comparison, as RFC 9110 asks for it)?
 fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
+    list_items(headers, header::IF_NONE_MATCH)
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes())
 }
