@@ -1,6 +1,9 @@
 //! One call from a content source to a servable site: read the files, load the [`Site`],
 //! render it. The server, `check` and `build` all go through [`build`], so they accept and
 //! refuse exactly the same content.
+//!
+//! Must not know how the site is served or watched: the server and the watcher take the
+//! [`SharedSite`] from here, not the other way round.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! object store or CDN. Each page becomes `path/index.html` with `.gz` and `.br` siblings
 //! (for nginx's `gzip_static` and `brotli_static`), each alias a small page that points
 //! to its target, and each language's 404 page `404.html` in its folder.
+//!
+//! Must not know HTTP: it writes what the renderer made, and what a web server does with
+//! the files is that server's business.
 
 use std::fs;
 use std::io;

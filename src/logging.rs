@@ -23,16 +23,16 @@ use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::registry::LookupSpan;
 
-pub use crate::config::LogFormat;
+use crate::config::LogFormat;
 
 /// The filter without `RUST_LOG`: this crate from `info` up, everything else errors only.
-pub const DEFAULT_FILTER: &str = "error,wbt_site=info";
+const DEFAULT_FILTER: &str = "error,wbt_site=info";
 
 /// The format [`init`] set, for [`eprint`].
 static FORMAT: OnceLock<LogFormat> = OnceLock::new();
 
-/// Sends log lines to stderr in `format`, filtered by `RUST_LOG` or else by
-/// [`DEFAULT_FILTER`].
+/// Sends log lines to stderr in `format`, filtered by `RUST_LOG` or else by the default
+/// filter: this crate from `info` up, errors only from everything else.
 pub fn init(format: LogFormat) {
     let _ = FORMAT.set(format);
     let filter =
@@ -62,7 +62,7 @@ pub fn eprint(level: Level, text: &str) {
 /// One JSON object per event, on one line: `timestamp`, `level`, `target`, `message` and
 /// the event's other fields side by side, as tracing-subscriber's
 /// `json().flatten_event(true)` writes them.
-pub struct JsonLines;
+struct JsonLines;
 
 impl<S, N> FormatEvent<S, N> for JsonLines
 where

@@ -4,6 +4,9 @@
 //! and tells open pages to reload. A tree with errors swaps in nothing new: the last good
 //! site stays, its pages answer with an overlay that shows the report, and the log shows
 //! it too; fixing the file brings the site back.
+//!
+//! Must not know HTTP: it swaps the site and sends on the reload channel; the server and
+//! [`crate::live_reload`] turn that into responses and events.
 
 use std::path::Path;
 use std::sync::Arc;
