@@ -20,8 +20,7 @@ gen=${2:-../shared/tools/gen-corpus.py}
 [ -f "$gen" ] || { echo "build.sh: no gen-corpus.py at $gen"; exit 2; }
 command -v hugo >/dev/null || { echo "build.sh: needs hugo (apt-get install hugo)"; exit 2; }
 
-cargo build --release --quiet
-bin=$PWD/target/release/wbt-site
+bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$gen" --from content --out "$work/corpus" --pages "$pages" >/dev/null

@@ -10,6 +10,7 @@
 # recompiles). Exits 1 and prints the differing files when any export differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 base=${1:?usage: benches/same-export.sh BASE_REV [CONTENT_DIR ...]}
 shift
 dirs=("$@")
@@ -21,12 +22,7 @@ trap cleanup EXIT
 
 # Where cargo puts the binary, asked of cargo rather than assumed.
 binary_of() { # $1: crate folder
-  (cd "$1" && cargo build --quiet --message-format=json 2>/dev/null) |
-    python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "wbt-site":
-        print(m["executable"])'
+  (cd "$1" && "$root/.ci/wbt-site-binary")
 }
 
 git worktree add --quiet --detach "$work/base-tree" "$base"

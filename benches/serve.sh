@@ -19,8 +19,7 @@ for tool in nginx wrk curl; do
   command -v "$tool" >/dev/null || { echo "serve.sh: needs $tool (apt-get install nginx wrk curl)"; exit 2; }
 done
 
-cargo build --release --quiet
-bin=target/release/wbt-site
+bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
 wbt_port=18080
 nginx_port=18081

@@ -31,13 +31,15 @@ def free_port():
 
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    binary = subprocess.run(
+        [os.path.join(ROOT, ".ci/wbt-site-binary"), "--release"],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
     work = tempfile.mkdtemp()
     content = os.path.join(work, "content")
     shutil.copytree(os.path.join(ROOT, "content"), content)
     port = free_port()
     server = subprocess.Popen(
-        [os.path.join(ROOT, "target/release/wbt-site"), "serve", "--watch",
+        [binary, "serve", "--watch",
          "--content", content, "--addr", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
     try:

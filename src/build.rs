@@ -1,10 +1,14 @@
 //! One call from a content source to a servable site: read the files, load the [`Site`],
 //! render it. The server, `check` and `build` all go through [`build`], so they accept and
 //! refuse exactly the same content.
+//!
+//! Must not know how the site is served or watched: the server and the watcher take the
+//! [`SharedSite`] from here, not the other way round.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use jiff::Timestamp;
 
 use crate::assets::Assets;
@@ -12,7 +16,10 @@ use crate::content::source::Source;
 use crate::content::{LoadOptions, Site};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderedSite};
-use crate::server::SharedSite;
+
+/// The site being served, swappable while serving: a rebuild swaps a whole new site in
+/// while requests in flight finish on the old one.
+pub type SharedSite = Arc<ArcSwap<RenderedSite>>;
 
 /// What a build needs besides the files.
 #[derive(Clone, Debug)]

@@ -2,12 +2,25 @@
 //! object store or CDN. Each page becomes `path/index.html` with `.gz` and `.br` siblings
 //! (for nginx's `gzip_static` and `brotli_static`), each alias a small page that points
 //! to its target, and each language's 404 page `404.html` in its folder.
+//!
+//! Must not know HTTP: it writes what the renderer made, and what a web server does with
+//! the files is that server's business.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use askama::Template;
+
 use crate::render::{RenderedSite, Resource};
+
+/// The page an alias becomes: it points browsers and search engines to the page's URL.
+#[derive(Template)]
+#[template(path = "redirect.html")]
+struct RedirectPage<'a> {
+    /// The canonical path the alias stands for.
+    to: &'a str,
+}
 
 /// What an export wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +44,7 @@ pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
     let mut redirects: Vec<_> = site.redirects.iter().collect();
     redirects.sort();
     for (from, to) in redirects {
-        let html = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Moved</title>\
-             <link rel=\"canonical\" href=\"{to}\"><meta http-equiv=\"refresh\" content=\"0; url={to}\">\
-             </head><body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body></html>\n"
-        );
+        let html = RedirectPage { to }.render().map_err(io::Error::other)?;
         write(&file_for(out, from)?, html.as_bytes(), &mut summary)?;
     }
     Ok(summary)
@@ -85,4 +94,22 @@ fn write(file: &Path, bytes: &[u8], summary: &mut ExportSummary) -> io::Result<(
     summary.files += 1;
     summary.bytes += bytes.len() as u64;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_page_points_to_its_target_and_ends_with_a_newline() {
+        let html = RedirectPage { to: "/about/" }.render().unwrap();
+        assert_eq!(
+            html,
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Moved</title>\
+             <link rel=\"canonical\" href=\"/about/\"><meta http-equiv=\"refresh\" content=\"0; url=/about/\">\
+             </head><body><p>This page has moved to <a href=\"/about/\">/about/</a>.</p></body></html>\n"
+        );
+        let hostile = RedirectPage { to: "/a\"><b>/" }.render().unwrap();
+        assert!(!hostile.contains("<b>"), "{hostile}");
+    }
 }

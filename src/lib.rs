@@ -5,12 +5,16 @@
 //! cross-linked) -> [`render::RenderedSite`] (bytes per route, compressed, with ETags) ->
 //! [`server`]. The binary in `main.rs` only parses arguments and calls into this library.
 
+#![forbid(unsafe_code)]
+
 pub mod assets;
 pub mod build;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod export;
+pub mod live_reload;
+pub mod logging;
 pub mod markdown;
 pub mod render;
 pub mod scaffold;

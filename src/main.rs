@@ -1,22 +1,24 @@
 //! The `wbt-site` command: parses arguments, calls one library function, prints one report
 //! or error, and decides the exit code.
 
-use std::io::IsTerminal;
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
 
 use wbt_site::assets::Assets;
-use wbt_site::build::{self, BuildOptions};
+use wbt_site::build::{self, BuildOptions, SharedSite};
 use wbt_site::config::{Cli, Command, ContentArgs, NewArgs, ServeArgs};
 use wbt_site::content::source::Source;
-use wbt_site::diagnostic;
-use wbt_site::server::{self, LiveReload, ServerOptions};
-use wbt_site::watch;
+use wbt_site::live_reload::LiveReload;
+use wbt_site::server::{self, ServerOptions};
+use wbt_site::{RenderedSite, diagnostic, logging, watch};
 
 /// Prints a line on stdout, ignoring a closed stdout (a supervisor that stopped reading
 /// must not bring the server down the way `println!` would).
@@ -32,18 +34,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    logging::init(cli.log_format);
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
         Command::Check(args) => check(&args),
         Command::Build(args) => export(&args.content, &args.out),
         Command::New(args) => new_page(&args),
+    }
+}
+
+/// Says what went wrong on stderr (a log line under `--log-format json`) and fails.
+fn fail(message: &str) -> ExitCode {
+    logging::eprint(Level::ERROR, &format!("wbt-site: {message}"));
+    ExitCode::FAILURE
+}
+
+/// Prints a diagnostics report on stderr (log lines under `--log-format json`).
+fn eprint_report(level: Level, diagnostics: &[diagnostic::Diagnostic]) {
+    if !diagnostics.is_empty() {
+        logging::eprint(level, &diagnostic::report(diagnostics));
     }
 }
 
@@ -57,10 +66,7 @@ fn new_page(args: &NewArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("wbt-site: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&error.to_string()),
     }
 }
 
@@ -75,10 +81,9 @@ fn build_options(args: &ContentArgs) -> BuildOptions {
 
 fn serve(mut args: ServeArgs) -> ExitCode {
     if args.watch && args.content.content.is_none() {
-        let default = std::path::PathBuf::from("content");
+        let default = PathBuf::from("content");
         if !default.join("site.toml").is_file() {
-            eprintln!("wbt-site: --watch needs a content folder: pass --content DIR");
-            return ExitCode::FAILURE;
+            return fail("--watch needs a content folder: pass --content DIR");
         }
         args.content.content = Some(default);
     }
@@ -86,37 +91,23 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     options.live_reload = args.watch;
     let assets = Arc::new(Assets::embedded());
     let started = Instant::now();
-    let site = match build::build_uncompressed(&options, &assets) {
-        Ok(site) => site,
-        Err(diagnostics) => {
-            eprint!("{}", diagnostic::report(&diagnostics));
-            eprintln!(
-                "wbt-site: not serving {}: fix the errors above",
-                options.source.describe()
-            );
-            return ExitCode::FAILURE;
-        }
+    let Some(site) = first_build(&options, &assets) else {
+        return ExitCode::FAILURE;
     };
-    if !site.warnings.is_empty() {
-        eprint!("{}", diagnostic::report(&site.warnings));
-    }
-    let routes = site.routes.len();
     let built_in = started.elapsed();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listeners = match server::bind(args.addr, threads) {
         Ok(listeners) => listeners,
-        Err(error) => {
-            eprintln!("wbt-site: cannot listen on {}: {error}", args.addr);
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return fail(&format!("cannot listen on {}: {error}", args.addr)),
     };
     let addr = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
         .unwrap_or(args.addr);
     say!(
-        "wbt-site: serving {} ({routes} routes, built in {} ms) on http://{addr}/",
+        "wbt-site: serving {} ({} routes, built in {} ms) on http://{addr}/",
         options.source.describe(),
+        site.routes.len(),
         built_in.as_millis()
     );
     let shared = Arc::new(ArcSwap::from_pointee(site));
@@ -130,21 +121,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     });
     let _watcher = match (&live_reload, &options.source) {
         (Some(live), Source::Dir(dir)) => {
-            match watch::watch(
-                dir,
-                options.clone(),
-                assets.clone(),
-                shared.clone(),
-                live.reload.clone(),
-            ) {
-                Ok(watcher) => {
-                    say!("wbt-site: watching {} for changes", dir.display());
-                    Some(watcher)
-                }
-                Err(error) => {
-                    eprintln!("wbt-site: cannot watch {}: {error}", dir.display());
-                    return ExitCode::FAILURE;
-                }
+            match start_watching(dir, &options, &assets, &shared, live) {
+                Ok(watcher) => Some(watcher),
+                Err(code) => return code,
             }
         }
         _ => None,
@@ -155,29 +134,67 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         assets,
         live_reload.as_ref().map(|live| live.reload.clone()),
     );
+    let request_timeout = Duration::from_secs(args.request_timeout);
     let app = server::app(
         shared,
         &ServerOptions {
-            request_timeout: Duration::from_secs(args.request_timeout),
+            request_timeout,
             live_reload,
         },
     );
-    let request_timeout = Duration::from_secs(args.request_timeout);
     match server::run(listeners, app, request_timeout, publisher, stop) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("wbt-site: server error: {error}");
-            ExitCode::FAILURE
+        Err(error) => fail(&format!("server error: {error}")),
+    }
+}
+
+/// The site to start serving (uncompressed: compression follows in the background), or
+/// `None` once its errors are reported.
+fn first_build(options: &BuildOptions, assets: &Assets) -> Option<RenderedSite> {
+    match build::build_uncompressed(options, assets) {
+        Ok(site) => {
+            eprint_report(Level::WARN, &site.warnings);
+            Some(site)
         }
+        Err(diagnostics) => {
+            eprint_report(Level::ERROR, &diagnostics);
+            let source = options.source.describe();
+            fail(&format!("not serving {source}: fix the errors above"));
+            None
+        }
+    }
+}
+
+/// Live preview: rebuilds `shared` from `dir` on every change and tells open pages.
+fn start_watching(
+    dir: &Path,
+    options: &BuildOptions,
+    assets: &Arc<Assets>,
+    shared: &SharedSite,
+    live: &LiveReload,
+) -> Result<watch::Watcher, ExitCode> {
+    let watching = watch::watch(
+        dir,
+        options.clone(),
+        assets.clone(),
+        shared.clone(),
+        live.reload.clone(),
+    );
+    match watching {
+        Ok(watcher) => {
+            say!("wbt-site: watching {} for changes", dir.display());
+            Ok(watcher)
+        }
+        Err(error) => Err(fail(&format!("cannot watch {}: {error}", dir.display()))),
     }
 }
 
 /// Serving starts on the plain bodies; the compressed site replaces it once ready, unless
 /// something (a scheduled rebuild) replaced it first.
-fn compress_in_background(shared: Arc<ArcSwap<wbt_site::RenderedSite>>) {
+fn compress_in_background(shared: SharedSite) {
     std::thread::spawn(move || {
         let started = Instant::now();
         let plain = shared.load_full();
@@ -207,20 +224,18 @@ fn check(args: &ContentArgs) -> ExitCode {
     }
 }
 
-fn export(args: &ContentArgs, out: &std::path::Path) -> ExitCode {
+fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     let options = build_options(args);
     let assets = Assets::embedded();
     let started = Instant::now();
     let site = match build::build(&options, &assets) {
         Ok(site) => site,
         Err(diagnostics) => {
-            eprint!("{}", diagnostic::report(&diagnostics));
+            eprint_report(Level::ERROR, &diagnostics);
             return ExitCode::FAILURE;
         }
     };
-    if !site.warnings.is_empty() {
-        eprint!("{}", diagnostic::report(&site.warnings));
-    }
+    eprint_report(Level::WARN, &site.warnings);
     match wbt_site::export::export(&site, out) {
         Ok(summary) => {
             say!(
@@ -232,9 +247,6 @@ fn export(args: &ContentArgs, out: &std::path::Path) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("wbt-site: cannot write the site: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&format!("cannot write the site: {error}")),
     }
 }

@@ -4,23 +4,27 @@
 //! and tells open pages to reload. A tree with errors swaps in nothing new: the last good
 //! site stays, its pages answer with an overlay that shows the report, and the log shows
 //! it too; fixing the file brings the site back.
+//!
+//! Must not know HTTP: it swaps the site and sends on the reload channel; the server and
+//! [`crate::live_reload`] turn that into responses and events.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use askama::Template;
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::broadcast;
 
 use crate::assets::Assets;
-use crate::build::{self, BuildOptions};
+use crate::build::{self, BuildOptions, SharedSite};
 use crate::diagnostic::{self, Diagnostic};
-use crate::render::{CachePolicy, LIVE_RELOAD_TAG, RenderedSite, Resource};
-use crate::server::SharedSite;
+use crate::live_reload::SCRIPT_TAG;
+use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// How long the watcher waits for a burst of file events to settle.
-pub const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// A running watcher; dropping it stops watching.
 pub type Watcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
@@ -53,7 +57,7 @@ pub fn watch(
 }
 
 /// Builds the site again and swaps it in, or keeps the last good one under an overlay.
-pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
+fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
     let started = Instant::now();
     match build::build(options, assets) {
         Ok(rendered) => {
@@ -70,10 +74,17 @@ pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
         Err(diagnostics) => {
             let report = diagnostic::report(&diagnostics);
             tracing::error!("the content has errors; still serving the last good site\n{report}");
+            let overlay = match overlay(&diagnostics, &assets.url("style.css")) {
+                Ok(overlay) => overlay,
+                Err(error) => {
+                    tracing::error!(%error, "cannot render the error overlay");
+                    return;
+                }
+            };
             let current = site.load();
             site.store(Arc::new(RenderedSite {
                 live: true,
-                overlay: Some(Arc::new(overlay(&diagnostics, &assets.url("style.css")))),
+                overlay: Some(Arc::new(overlay)),
                 ..RenderedSite::clone(&current)
             }));
         }
@@ -81,36 +92,60 @@ pub fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
 }
 
 /// The page shown in place of every page while the content has errors.
-fn overlay(diagnostics: &[Diagnostic], css: &str) -> Resource {
-    let report = escape(&diagnostic::report(diagnostics));
-    let summary = escape(&diagnostic::summary(diagnostics));
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Content errors: {summary}</title>\n<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n\
-         <body class=\"overlay\">\n<main class=\"wrap\">\n<h1>The content has errors</h1>\n\
-         <p>Visitors would still see the last good version of the site. Fix the files below \
-         and save: this page reloads by itself.</p>\n<pre class=\"overlay__report\">{report}</pre>\n\
-         </main>\n{LIVE_RELOAD_TAG}\n</body>\n</html>\n"
-    );
-    Resource::new(
+#[derive(Template)]
+#[template(path = "overlay.html")]
+struct OverlayPage<'a> {
+    /// "1 error, 0 warnings".
+    summary: &'a str,
+    /// Every diagnostic, as `check` prints them.
+    report: &'a str,
+    /// The theme's stylesheet.
+    css: &'a str,
+    /// The live-reload script tag, so that fixing the files reloads the page.
+    script_tag: &'static str,
+}
+
+/// The overlay for `diagnostics`, styled with the stylesheet at `css`.
+fn overlay(diagnostics: &[Diagnostic], css: &str) -> Result<Resource, askama::Error> {
+    let html = OverlayPage {
+        summary: &diagnostic::summary(diagnostics),
+        report: &diagnostic::report(diagnostics),
+        css,
+        script_tag: SCRIPT_TAG,
+    }
+    .render()?;
+    Ok(Resource::new(
         "text/html; charset=utf-8",
         CachePolicy::Page,
         html.into_bytes(),
-    )
+    ))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The reload script for pages under live preview.
-pub const LIVE_RELOAD_SCRIPT: &str = "\
-// wbt-site live preview: reload this page whenever the site is rebuilt.
-(function () {
-  var source = new EventSource('/_wbt/events');
-  source.addEventListener('reload', function () { window.location.reload(); });
-})();
-";
+    #[test]
+    fn the_overlay_shows_the_report_escaped_and_reloads_itself() {
+        let diagnostics = [Diagnostic::file_error(
+            "about.md",
+            "a <script> & more".to_owned(),
+        )];
+        let page = overlay(&diagnostics, "/static/style.css").unwrap();
+        let html = String::from_utf8(page.identity.to_vec()).unwrap();
+        assert!(
+            html.contains("about.md:1:1: error: a &#60;script&#62; &#38; more"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("<title>Content errors: 1 error, 0 warnings</title>"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/static/style.css\""), "{html}");
+        assert!(
+            html.ends_with(&format!("{SCRIPT_TAG}\n</body>\n</html>\n")),
+            "{html}"
+        );
+    }
+}

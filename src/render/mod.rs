@@ -84,9 +84,6 @@ impl RenderedSite {
     }
 }
 
-/// The script tag live preview adds to every page.
-pub const LIVE_RELOAD_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
-
 const HTML: &str = "text/html; charset=utf-8";
 
 /// A route's body before its [`Resource`] is made: path, content type, cache policy.
@@ -102,7 +99,8 @@ pub fn render(
     let ctx = Context::new(site, assets);
     let page_body = |html: String| {
         if live_reload {
-            html.replacen("</body>", &format!("{LIVE_RELOAD_TAG}\n</body>"), 1)
+            let tag = crate::live_reload::SCRIPT_TAG;
+            html.replacen("</body>", &format!("{tag}\n</body>"), 1)
                 .into_bytes()
         } else {
             html.into_bytes()

@@ -21,10 +21,14 @@ pub enum CachePolicy {
 /// One route's response body, prepared once.
 #[derive(Clone, Debug)]
 pub struct Resource {
-    pub content_type: String,
+    /// The `Content-Type` header value, ready to send.
+    pub content_type: http::HeaderValue,
     pub cache: CachePolicy,
-    /// Strong ETag of the identity body, quoted (`"9f86d081884c7d65"`).
-    pub etag: String,
+    /// Strong ETag of the identity body, quoted (`"9f86d081884c7d65"`), ready to send.
+    pub etag: http::HeaderValue,
+    /// The ETags of the gzip and brotli bodies: `"9f86d081884c7d65-gz"`, `"…-br"`.
+    pub etag_gzip: http::HeaderValue,
+    pub etag_brotli: http::HeaderValue,
     /// Text that compresses: its responses vary with `Accept-Encoding`.
     pub compressible: bool,
     pub identity: Bytes,
@@ -34,14 +38,23 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Prepares `body` with its ETag. Compressed variants come from [`Resource::compressed`].
+    /// Prepares `body` with its ETags and header values, so that serving formats nothing.
+    /// Compressed variants come from [`Resource::compressed`]. A content type that cannot
+    /// be a header value (a control character) is sent as `application/octet-stream`.
     pub fn new(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
         let digest = Sha256::digest(&body);
         let etag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let etag_value = |suffix: &str| {
+            http::HeaderValue::try_from(format!("\"{etag}{suffix}\""))
+                .expect("quoted hex digits are a header value")
+        };
         Resource {
-            content_type: content_type.to_owned(),
+            content_type: http::HeaderValue::from_str(content_type)
+                .unwrap_or_else(|_| http::HeaderValue::from_static("application/octet-stream")),
             cache,
-            etag: format!("\"{etag}\""),
+            etag: etag_value(""),
+            etag_gzip: etag_value("-gz"),
+            etag_brotli: etag_value("-br"),
             compressible: content_type.starts_with("text/")
                 || content_type.contains("xml")
                 || content_type.contains("json")
@@ -125,6 +138,7 @@ mod tests {
             b"a".to_vec(),
         );
         assert_eq!(resource.etag, "\"ca978112ca1bbdca\"");
+        assert_eq!(resource.etag_gzip, "\"ca978112ca1bbdca-gz\"");
     }
 
     #[test]

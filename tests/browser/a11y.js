@@ -1,13 +1,15 @@
 // Accessibility checks of every page of the site in headless Chromium, with axe-core
 // (WCAG 2.1 A and AA rules, and axe's best practices), at a phone's width and a desktop's.
 //
-//   node tests/browser/a11y.js PATH_TO_WBT_SITE [CONTENT_DIR]
+//   node tests/browser/a11y.js [PATH_TO_WBT_SITE [CONTENT_DIR]]
 //
+// Without PATH_TO_WBT_SITE, asks cargo where it builds the binary (.ci/wbt-site-binary),
+// so that CARGO_TARGET_DIR and the like are followed.
 // Starts the binary on a free loopback port, reads /sitemap.xml for every page, adds the
 // 404 page and a second listing page, and checks each. Prints one line per violation and
 // a closing "N passed, M failed" line; exits 1 when anything fails.
 'use strict';
-const { spawn } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -30,10 +32,18 @@ function start(binary, content) {
   });
 }
 
+// The wbt-site binary as cargo reports it, built if need be.
+function cargoBinary() {
+  const root = path.join(__dirname, '..', '..');
+  const helper = path.join(root, '.ci', 'wbt-site-binary');
+  return execFileSync(helper, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
 async function main() {
   const [binary, content] = process.argv.slice(2);
-  if (!binary) throw new Error('usage: node a11y.js PATH_TO_WBT_SITE [CONTENT_DIR]');
-  const { server, base } = await start(path.resolve(binary), content);
+  const program = path.resolve(binary || cargoBinary());
+  console.log(`accessibility: checking the pages ${program} serves`);
+  const { server, base } = await start(program, content);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',

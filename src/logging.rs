@@ -1,0 +1,193 @@
+//! The log on stderr: which lines reach it, and in which format.
+//!
+//! By default, this crate's own lines from `info` up (start-up, rebuilds, one line per
+//! request) and only errors from dependencies: their warnings speak of their internals
+//! (html5ever's "foster parenting not implemented" for odd HTML in a page, notify's
+//! "unable to remove watch descriptor" when a watched folder goes away), which an operator
+//! can do nothing about. `RUST_LOG` replaces that filter. `--log-format json` writes one
+//! JSON object per line for log collectors, and then reports meant for people (content
+//! diagnostics, fatal errors) go into the log as lines too, so that stderr stays JSON.
+//!
+//! Owns the filter and the formats. Must not know what the lines say.
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::config::LogFormat;
+
+/// The filter without `RUST_LOG`: this crate from `info` up, everything else errors only.
+const DEFAULT_FILTER: &str = "error,wbt_site=info";
+
+/// The format [`init`] set, for [`eprint`].
+static FORMAT: OnceLock<LogFormat> = OnceLock::new();
+
+/// Sends log lines to stderr in `format`, filtered by `RUST_LOG` or else by the default
+/// filter: this crate from `info` up, errors only from everything else.
+pub fn init(format: LogFormat) {
+    let _ = FORMAT.set(format);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => log.with_ansi(false).event_format(JsonLines).init(),
+    }
+}
+
+/// Writes `text`, a report meant for people, on stderr: as it is in the text format; as
+/// one log line at `level` (error or else warning) in the JSON format.
+pub fn eprint(level: Level, text: &str) {
+    if FORMAT.get() != Some(&LogFormat::Json) {
+        let newline = if text.ends_with('\n') { "" } else { "\n" };
+        eprint!("{text}{newline}");
+    } else if level == Level::ERROR {
+        tracing::error!("{}", text.trim_end());
+    } else {
+        tracing::warn!("{}", text.trim_end());
+    }
+}
+
+/// One JSON object per event, on one line: `timestamp`, `level`, `target`, `message` and
+/// the event's other fields side by side, as tracing-subscriber's
+/// `json().flatten_event(true)` writes them.
+struct JsonLines;
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let metadata = event.metadata();
+        let mut fields = JsonFields::default();
+        event.record(&mut fields);
+        let mut timestamp = String::new();
+        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
+        let mut line = fields.values;
+        line.insert("timestamp".into(), timestamp.into());
+        line.insert("level".into(), metadata.level().as_str().into());
+        // Lines from the `log` crate carry their real target in a field.
+        let target = fields
+            .log_target
+            .unwrap_or_else(|| metadata.target().into());
+        line.insert("target".into(), target.into());
+        writeln!(writer, "{}", Value::Object(line))
+    }
+}
+
+/// An event's fields as JSON values.
+#[derive(Default)]
+struct JsonFields {
+    values: Map<String, Value>,
+    log_target: Option<String>,
+}
+
+impl JsonFields {
+    fn insert(&mut self, field: &Field, value: Value) {
+        match field.name() {
+            "log.target" => self.log_target = value.as_str().map(str::to_owned),
+            // The rest of what the `log` crate adds (file, line, module) says nothing to
+            // an operator.
+            name if name.starts_with("log.") => {}
+            name => {
+                self.values.insert(name.to_owned(), value);
+            }
+        }
+    }
+}
+
+impl Visit for JsonFields {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.insert(field, Value::String(format!("{value:?}")));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.insert(field, value.into());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.insert(field, value.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A writer into memory, for one test's subscriber.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_are_one_object_per_event_with_message_and_fields() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .event_format(JsonLines)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(routes = 3, ms = 1.5, live = true, "rebuilt\nin \"full\"");
+            tracing::warn!(target: "wbt_site::access", path = "/a/", status = 404u16);
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0]["message"], "rebuilt\nin \"full\"");
+        assert_eq!(lines[0]["level"], "INFO");
+        assert_eq!(lines[0]["target"], "wbt_site::logging::tests");
+        assert_eq!(lines[0]["routes"], 3);
+        assert_eq!(lines[0]["ms"], 1.5);
+        assert_eq!(lines[0]["live"], true);
+        assert!(lines[0]["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(lines[1]["target"], "wbt_site::access");
+        assert_eq!(lines[1]["path"], "/a/");
+        assert_eq!(lines[1]["status"], 404);
+    }
+}

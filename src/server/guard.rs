@@ -1,0 +1,220 @@
+//! What every request goes through, whatever answers it: the request-header size limit
+//! (431), a panic while answering turned into a 500 page, the security headers on every
+//! response (errors, timeouts and panics included), and one access log line per request.
+//!
+//! Written out by hand (no boxed future, no layer stack) because it runs on every request.
+//! Must not know what the inner service answers or how: it wraps any service.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+/// Largest total size of request headers accepted, in bytes.
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+    style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
+    form-action 'self'; frame-ancestors 'none'";
+const PERMISSIONS_POLICY: &str =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
+
+/// The outermost service around `S`.
+#[derive(Clone, Debug)]
+pub struct Guard<S> {
+    inner: S,
+}
+
+impl<S> Guard<S> {
+    pub(crate) fn new(inner: S) -> Self {
+        Guard { inner }
+    }
+}
+
+impl<S, B> tower::Service<http::Request<B>> for Guard<S>
+where
+    S: tower::Service<http::Request<B>, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // What the access log line needs, taken only when that line will be written.
+        let access =
+            tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO).then(|| Access {
+                started: Instant::now(),
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+            });
+        let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
+            GuardState::Answered {
+                response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
+            }
+        } else {
+            // The site service answers inside `call`, so this catches its panics.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+                Ok(future) => GuardState::Inner { future },
+                Err(_) => GuardState::Answered {
+                    response: Some(panic_response()),
+                },
+            }
+        };
+        GuardFuture { state, access }
+    }
+}
+
+/// The size of the request headers as the limit counts it.
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
+}
+
+/// A request's start, for its access log line.
+struct Access {
+    started: Instant,
+    method: Method,
+    uri: Uri,
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Guard`].
+    pub struct GuardFuture<F> {
+        #[pin]
+        state: GuardState<F>,
+        access: Option<Access>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = GuardStateProjection]
+    enum GuardState<F> {
+        Inner { #[pin] future: F },
+        Answered { response: Option<Response> },
+    }
+}
+
+impl<F> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.state.project() {
+            GuardStateProjection::Inner { future } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => response,
+                Poll::Ready(Err(never)) => match never {},
+                Poll::Pending => return Poll::Pending,
+            },
+            GuardStateProjection::Answered { response } => response
+                .take()
+                .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        };
+        add_security_headers(response.headers_mut());
+        if let Some(access) = this.access.take() {
+            tracing::info!(
+                target: "wbt_site::access",
+                method = %access.method,
+                path = access.uri.path(),
+                status = response.status().as_u16(),
+                micros = access.started.elapsed().as_micros() as u64,
+            );
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn add_security_headers(headers: &mut HeaderMap) {
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+fn panic_response() -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Server error</title>\
+         <h1>Server error</h1><p>Something went wrong on our side. Please try again.</p></html>\n",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    fn request(header: &str) -> http::Request<()> {
+        http::Request::get("/")
+            .header("x-test", header)
+            .body(())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_answering_is_a_500_page_with_the_security_headers() {
+        let panics = tower::service_fn(
+            |_: http::Request<()>| -> std::future::Ready<Result<Response, Infallible>> {
+                panic!("answering failed")
+            },
+        );
+        let response = Guard::new(panics).oneshot(request("x")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+    }
+
+    #[tokio::test]
+    async fn oversized_headers_are_refused_before_the_inner_service() {
+        let answers_ok = tower::service_fn(|_: http::Request<()>| async {
+            Ok::<Response, Infallible>(StatusCode::OK.into_response())
+        });
+        let big = "a".repeat(MAX_HEADER_BYTES);
+        let response = Guard::new(answers_ok).oneshot(request(&big)).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        );
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+        let fits = "a".repeat(MAX_HEADER_BYTES - 100);
+        let response = Guard::new(answers_ok)
+            .oneshot(request(&fits))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}

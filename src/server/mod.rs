@@ -1,0 +1,81 @@
+//! The HTTP side: serves the current [`RenderedSite`](crate::RenderedSite) from memory.
+//! A request goes through, from the socket inwards:
+//!
+//! - `listen`: `SO_REUSEPORT` listeners, hyper's accept loop on one single-threaded
+//!   runtime per core, graceful shutdown;
+//! - `guard`: header size limit, panics to 500, security headers, one log line per request;
+//! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
+//!   preview's routes go to a small axum router;
+//! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects.
+//!
+//! This file is the public surface: [`app`] puts the services together, [`bind`] and
+//! [`run`] serve them. The site sits behind a [`SharedSite`], so a rebuild swaps a whole
+//! new site in while requests in flight finish on the old one. Must not know how the site
+//! is built or watched: it is handed the site and, under `--watch`, the live-reload channels.
+
+mod guard;
+mod listen;
+mod respond;
+mod site_service;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::timeout::TimeoutLayer;
+
+pub use listen::{HttpService, bind, run};
+
+use self::guard::Guard;
+use self::site_service::SiteService;
+use crate::build::SharedSite;
+use crate::live_reload::{self, LiveReload};
+
+/// How the server behaves, beside the site it serves.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// A client must send a whole request head within this time, or the connection is
+    /// closed; a handler that awaits (the live-reload routes) answers 408 after it.
+    pub request_timeout: Duration,
+    /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
+    pub live_reload: Option<LiveReload>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            request_timeout: Duration::from_secs(10),
+            live_reload: None,
+        }
+    }
+}
+
+/// The whole application as one tower service: the guard around the site service.
+pub type App = Guard<SiteService>;
+
+/// The application: the site's routes answered from memory, `/healthz` and (under
+/// `--watch`) the live-reload routes through an axum router, all behind the guard.
+pub fn app(site: SharedSite, options: &ServerOptions) -> App {
+    let mut routes = Router::new().route("/healthz", get(healthz));
+    if let Some(live) = options.live_reload.clone() {
+        routes = routes.merge(live_reload::routes(live));
+    }
+    let routes = routes.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        options.request_timeout,
+    ));
+    Guard::new(SiteService::new(
+        site,
+        routes,
+        options.live_reload.is_some(),
+    ))
+}
+
+async fn healthz() -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        "ok\n",
+    )
+}

@@ -1,0 +1,98 @@
+//! The log as an operator reads it: at the default level, this crate's lines and no
+//! dependency's internals; `--log-format json` for log collectors.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::{Server, copy_fixture, fixture};
+
+/// A copy of the `site` fixture whose about page has a table with a div inside, which
+/// html5ever (under ammonia) warns about with "foster parenting not implemented".
+fn site_with_hostile_html() -> tempfile::TempDir {
+    let dir = copy_fixture("site");
+    let about = dir.path().join("about.md");
+    let mut text = fs::read_to_string(&about).unwrap();
+    text.push_str("\n<table><div>x</div></table>\n");
+    fs::write(&about, text).unwrap();
+    dir
+}
+
+/// Serves `dir` with `args` added and `env` set (no `RUST_LOG` unless there), fetches the
+/// about page and returns everything the server logged.
+async fn log_of_serving(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("WBT_LOG_FORMAT")
+        .envs(env.iter().copied());
+    let server = Server::start(command);
+    assert_eq!(server.get("/about/").await.status(), 200);
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    log
+}
+
+#[tokio::test]
+async fn the_default_log_has_this_crates_lines_and_no_dependencys_internals() {
+    let dir = site_with_hostile_html();
+    let log = log_of_serving(dir.path(), &[], &[]).await;
+    assert!(!log.contains("foster parenting"), "{log}");
+    assert!(
+        log.contains("path=\"/about/\"") && log.contains("status=200"),
+        "the access line stays: {log}"
+    );
+    assert!(log.contains("stopped"), "{log}");
+
+    // RUST_LOG replaces the default filter: the warning is there to be hidden.
+    let log = log_of_serving(dir.path(), &[], &[("RUST_LOG", "info")]).await;
+    assert!(log.contains("foster parenting"), "{log}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_a_message() {
+    let log = log_of_serving(&fixture("site"), &["--log-format", "json"], &[]).await;
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for line in &lines {
+        assert!(line.is_object(), "{line}");
+        for field in ["timestamp", "level", "target"] {
+            assert!(line[field].is_string(), "no {field}: {line}");
+        }
+    }
+    let messages: Vec<&str> = lines.iter().filter_map(|l| l["message"].as_str()).collect();
+    assert!(messages.contains(&"stopped"), "{log}");
+    assert!(
+        lines.iter().any(|l| l["target"] == "wbt_site::access"
+            && l["path"] == "/about/"
+            && l["status"] == 200),
+        "the access line, as fields: {log}"
+    );
+}
+
+#[test]
+fn the_log_format_comes_from_the_environment_too() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wbt-site"))
+        .args(["build", "--content", "/nonexistent/content", "--out"])
+        .arg(std::env::temp_dir().join("wbt-site-never-written"))
+        .env("WBT_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line: serde_json::Value = serde_json::from_str(stderr.trim()).expect("one JSON line");
+    assert_eq!(line["level"], "ERROR");
+    assert!(
+        line["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the content"),
+        "{line}"
+    );
+}
