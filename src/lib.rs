@@ -18,6 +18,7 @@ pub mod logging;
 pub mod markdown;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod server;
 pub mod text;
 pub mod watch;

@@ -90,6 +90,20 @@ pub fn slugify(text: &str, lang: &str) -> String {
     slug
 }
 
+/// `word` with its Latin letters' marks folded away (`priština` → `pristina`); lower
+/// case is left as it is.
+pub fn fold_marks(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        match fold(c) {
+            Some(ascii) => out.push_str(ascii),
+            None if is_mark(c) => {}
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// A combining mark (the dot of a decomposed `i̇`): part of the letter before it.
 fn is_mark(c: char) -> bool {
     ('\u{300}'..='\u{36f}').contains(&c)

@@ -177,6 +177,8 @@ pub struct Page {
     /// Where its facts come from; a translation without its own takes the original's.
     pub sources: Vec<Citation>,
     pub body_html: String,
+    /// The body's visible text, for search.
+    pub text: String,
     pub toc: Vec<TocEntry>,
     pub heading_ids: Vec<String>,
 }

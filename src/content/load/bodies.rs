@@ -152,10 +152,16 @@ fn render_body(
             )
         })
         .collect();
-    draft.sentences = rendered.sentences;
     let page = &mut draft.page;
+    page.text = rendered
+        .sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     page.body_html = rendered.html;
     page.toc = rendered.toc;
     page.heading_ids = rendered.heading_ids;
+    draft.sentences = rendered.sentences;
     (diagnostics, links)
 }

@@ -216,6 +216,7 @@ impl Loader<'_> {
             countries: Vec::new(),
             sources,
             body_html: String::new(),
+            text: String::new(),
             toc: Vec::new(),
             heading_ids: Vec::new(),
         }
