@@ -15,7 +15,7 @@ use crate::assets::Assets;
 use crate::content::source::Source;
 use crate::content::{LoadOptions, Site};
 use crate::diagnostic::Diagnostic;
-use crate::render::{self, RenderedSite};
+use crate::render::{self, RenderedSite, RequestPages};
 
 /// The site being served, swappable while serving: a rebuild swaps a whole new site in
 /// while requests in flight finish on the old one.
@@ -73,12 +73,17 @@ pub fn build_uncompressed(
     assets: &Assets,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
     let site = load(options, assets, Timestamp::now())?;
-    render::render(&site, assets, options.live_reload).map_err(|error| {
+    let failed = |error: String| {
         vec![Diagnostic::file_error(
             "templates",
             format!("a template failed to render: {error}"),
         )]
-    })
+    };
+    let mut rendered = render::render(&site, assets, options.live_reload)
+        .map_err(|error| failed(error.to_string()))?;
+    let pages = RequestPages::new(site, assets.clone(), options.live_reload).map_err(failed)?;
+    rendered.on_request = Some(Arc::new(pages));
+    Ok(rendered)
 }
 
 /// Publishes scheduled pages on time: whenever the served site says a page comes due,

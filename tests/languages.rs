@@ -139,7 +139,7 @@ fn bad_language_input_is_reported_at_its_place() {
         let tr = dir.join("i18n/tr.toml");
         let text = fs::read_to_string(&tr).unwrap();
         let text = text.replace("home = ", "hom = ");
-        fs::write(&tr, format!("{text}\nsearch = \"Ara\"\n")).unwrap();
+        fs::write(&tr, format!("{text}\nserach = \"Ara\"\n")).unwrap();
     });
     let all = found.join("\n");
     assert!(
@@ -149,7 +149,7 @@ fn bad_language_input_is_reported_at_its_place() {
         "{all}"
     );
     assert!(all.contains("error: unknown key `hom`"), "{all}");
-    assert!(all.contains("error: unknown key `search`"), "{all}");
+    assert!(all.contains("error: unknown key `serach`"), "{all}");
 
     let found = report_of(|dir| {
         let tr = dir.join("i18n/tr.toml");

@@ -83,6 +83,30 @@ pub struct UiStrings {
     pub budget: String,
     /// A rounded amount: `about {amount}`.
     pub about_amount: String,
+    /// The search box's button and the search page's title.
+    pub search: String,
+    /// The search box's label.
+    pub search_label: String,
+    /// `{count}` and `{query}`.
+    pub search_results: String,
+    /// `{query}`.
+    pub search_result_one: String,
+    /// `{query}`.
+    pub search_none: String,
+    pub search_empty: String,
+    pub search_suggestions: String,
+    /// `{max}`.
+    pub search_shortened: String,
+    pub filters: String,
+    pub filter_theme: String,
+    pub filter_donor: String,
+    pub filter_all: String,
+    pub active_filters: String,
+    /// `{value}`.
+    pub remove_filter: String,
+    pub clear_filters: String,
+    pub no_projects_match: String,
+    pub related_pages: String,
 }
 
 impl UiStrings {

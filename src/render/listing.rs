@@ -1,13 +1,40 @@
 //! Section pages: the section's own text, then its members as cards, [`PAGE_SIZE`] to a
 //! page, later pages at `/section/page/N/` with previous and next links; the offices
-//! section also shows the map.
+//! section also shows the map, the projects section its filters. A filtered projects
+//! list (`/projects/?theme=return`) is rendered per request from the same parts.
 
 use askama::Template;
 
 use super::context::Context;
+use super::project_filters::ProjectQuery;
 use super::templates::*;
 use crate::content::urls::{PAGE_SIZE, listing_page_path};
 use crate::content::{Page, Section};
+
+/// Page `n` of `pages`, with the paths of its neighbours.
+fn pagination(
+    label_pattern: &str,
+    n: usize,
+    pages: usize,
+    path_of: impl Fn(usize) -> String,
+) -> Option<Pagination> {
+    (pages > 1).then(|| Pagination {
+        label: label_pattern
+            .replace("{page}", &n.to_string())
+            .replace("{pages}", &pages.to_string()),
+        prev: (n > 1).then(|| path_of(n - 1)),
+        next: (n < pages).then(|| path_of(n + 1)),
+    })
+}
+
+/// `items` cut into listing pages (one empty page when there are none).
+fn chunks(items: &[Link]) -> Vec<&[Link]> {
+    if items.is_empty() {
+        vec![&[]]
+    } else {
+        items.chunks(PAGE_SIZE).collect()
+    }
+}
 
 impl Context<'_> {
     /// A section index: its body, then its members, [`PAGE_SIZE`] per page, the later
@@ -23,11 +50,7 @@ impl Context<'_> {
     ) -> Result<Vec<(String, String)>, askama::Error> {
         let members = self.members.get(&section).cloned().unwrap_or_default();
         let items = self.links(&members, lang);
-        let chunks: Vec<&[Link]> = if items.is_empty() {
-            vec![&[]]
-        } else {
-            items.chunks(PAGE_SIZE).collect()
-        };
+        let chunks = chunks(&items);
         let pages = chunks.len();
         let page_path = |n: usize| listing_page_path(path, n);
         let mut out = Vec::with_capacity(pages);
@@ -50,36 +73,63 @@ impl Context<'_> {
                         .replace("{pages}", &pages.to_string())
                 );
             }
-            let prev = (n > 1).then(|| page_path(n - 1));
-            let next = (n < pages).then(|| page_path(n + 1));
-            layout.prev = prev.clone();
-            layout.next = next.clone();
-            let pagination = (pages > 1).then(|| Pagination {
-                label: ui
-                    .page_of
-                    .replace("{page}", &n.to_string())
-                    .replace("{pages}", &pages.to_string()),
-                prev,
-                next,
-            });
-            let map = (section == Section::Offices && n == 1)
-                .then(|| self.office_map(lang))
-                .flatten();
+            let pagination = pagination(&ui.page_of, n, pages, page_path);
+            layout.prev = pagination.as_ref().and_then(|p| p.prev.clone());
+            layout.next = pagination.as_ref().and_then(|p| p.next.clone());
+            let first = n == 1;
             let html = SectionTemplate {
                 layout,
-                map,
-                article: if n == 1 {
+                map: (section == Section::Offices && first)
+                    .then(|| self.office_map(lang))
+                    .flatten(),
+                article: if first {
                     article.clone()
                 } else {
                     Article::default()
                 },
                 items: chunk.to_vec(),
                 pagination,
+                filters: (section == Section::Projects && first)
+                    .then(|| self.filter_projects(&ProjectQuery::default(), lang, path).1),
                 section: section.dir(),
             }
             .render()?;
             out.push((own, html));
         }
         Ok(out)
+    }
+
+    /// The projects listing at `path` narrowed by `query`: its status (404 when a filter
+    /// names a value no project has) and its HTML. Kept out of search engines.
+    pub(super) fn render_filtered_projects(
+        &self,
+        shown: &Page,
+        lang: &str,
+        fallback: bool,
+        path: &str,
+        query: &ProjectQuery,
+    ) -> Result<(u16, String), askama::Error> {
+        let (selected, filters, known) = self.filter_projects(query, lang, path);
+        let items = self.links(&selected, lang);
+        let chunks = chunks(&items);
+        let pages = chunks.len();
+        let n = query.page.min(pages);
+        let canonical = if fallback { &shown.path } else { path };
+        let mut layout = self.layout(shown, lang, fallback, canonical);
+        layout.noindex = true;
+        let pagination = pagination(&layout.ui.page_of, n, pages, |n| {
+            format!("{path}{}", query.on_page(n))
+        });
+        let html = SectionTemplate {
+            layout,
+            map: None,
+            article: Article::default(),
+            items: chunks[n - 1].to_vec(),
+            pagination,
+            filters: Some(filters),
+            section: Section::Projects.dir(),
+        }
+        .render()?;
+        Ok((if known { 200 } else { 404 }, html))
     }
 }

@@ -7,6 +7,7 @@
 //! - `context`: what every page's render reads (site, assets, reverse indexes, links);
 //! - `layout`: the frame around every page;
 //! - `page_kinds`, `listing`, `office_map`, `fixed_routes`: what each route shows;
+//! - `request_pages`, `project_filters`: pages made per request (search, filters);
 //! - `templates`: the askama template structs.
 
 mod context;
@@ -15,6 +16,8 @@ mod layout;
 mod listing;
 mod office_map;
 mod page_kinds;
+mod project_filters;
+mod request_pages;
 pub mod resource;
 mod templates;
 
@@ -28,6 +31,7 @@ use crate::assets::Assets;
 use crate::content::{Page, Site};
 use crate::diagnostic::Diagnostic;
 use context::Context;
+pub use request_pages::RequestPages;
 pub use resource::{CachePolicy, Resource};
 
 /// Every route of the site, ready to serve.
@@ -49,6 +53,8 @@ pub struct RenderedSite {
     /// Under `--watch`, when the content has errors: the page that shows them, answered in
     /// place of every page while the last good assets stay served.
     pub overlay: Option<Arc<Resource>>,
+    /// The pages made per request (search, filtered projects) for this site.
+    pub on_request: Option<Arc<RequestPages>>,
 }
 
 impl RenderedSite {
@@ -71,6 +77,7 @@ impl RenderedSite {
             warnings: self.warnings.clone(),
             live: self.live,
             overlay: self.overlay.clone(),
+            on_request: self.on_request.clone(),
         }
     }
 

@@ -91,6 +91,12 @@ pub struct Layout<'a> {
     /// The default language's version, for `hreflang="x-default"`, when the page has
     /// versions in two or more languages.
     pub x_default: Option<String>,
+    /// Kept out of search engines' indexes (search results, filtered lists).
+    pub noindex: bool,
+    /// Where the header's search box sends its query: `/search`, `/tr/search`.
+    pub search_action: String,
+    /// The query the search box shows.
+    pub search_query: String,
     pub menu: Vec<MenuItem>,
     pub home_href: String,
     pub breadcrumbs: Vec<Crumb>,
@@ -163,6 +169,8 @@ pub struct SectionTemplate<'a> {
     pub map: Option<OfficeMap>,
     pub items: Vec<Link>,
     pub pagination: Option<Pagination>,
+    /// The project filters, on the projects section.
+    pub filters: Option<Filters>,
     /// The section's folder name, as a CSS hook.
     pub section: &'static str,
 }
@@ -252,4 +260,60 @@ pub struct NewsTemplate<'a> {
 #[template(path = "404.html")]
 pub struct NotFoundTemplate<'a> {
     pub layout: Layout<'a>,
+}
+
+/// One search result as the page lists it.
+#[derive(Clone, Debug)]
+pub struct SearchItem {
+    pub title: String,
+    pub href: String,
+    /// The language of the title and snippet, when it is not the visitor's.
+    pub lang: Option<String>,
+    /// Escaped HTML with the matched words in `<mark>`, or the description.
+    pub snippet_html: Option<String>,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchTemplate<'a> {
+    pub layout: Layout<'a>,
+    /// "12 results for “return”", or empty before a query.
+    pub summary: String,
+    /// Said when nothing matches.
+    pub none: Option<String>,
+    /// Said when the query was cut.
+    pub shortened: Option<String>,
+    pub items: Vec<SearchItem>,
+    /// Links to the sections, offered when nothing matches.
+    pub sections: Vec<Link>,
+    pub pagination: Option<Pagination>,
+}
+
+/// One value of a project facet: a link that sets or clears it, with its count.
+#[derive(Clone, Debug)]
+pub struct FacetValue {
+    pub label: String,
+    pub href: String,
+    pub count: usize,
+    pub active: bool,
+}
+
+/// A facet of the project filters (theme, country, status, donor).
+#[derive(Clone, Debug)]
+pub struct Facet {
+    pub label: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// The project filters shown above the projects listing.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub facets: Vec<Facet>,
+    /// Each active filter's label and the link that removes it.
+    pub active: Vec<(String, String)>,
+    /// The unfiltered listing, when any filter is active.
+    pub clear_all: Option<String>,
+    /// Said when no project matches.
+    pub none: Option<String>,
 }

@@ -252,7 +252,10 @@ impl LanguageIndex {
                         ));
                     }
                 }
-                (Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
+                )
             })
             .collect();
         BooleanQuery::new(per_term)

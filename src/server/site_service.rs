@@ -26,7 +26,7 @@ use super::respond::{redirect, respond};
 use crate::build::SharedSite;
 use crate::content::urls::is_safe_path;
 use crate::live_reload;
-use crate::render::RenderedSite;
+use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// Longest request path accepted, in bytes.
 const MAX_PATH_BYTES: usize = 2048;
@@ -104,6 +104,18 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
                 true,
             );
         }
+    }
+    if let Some(pages) = &site.on_request
+        && (uri.query().is_some() || path.ends_with("/search") || path.ends_with("/search/"))
+        && let Some((status, html)) = pages.answer(&path, uri.query().unwrap_or(""))
+    {
+        let page = Resource::new(
+            "text/html; charset=utf-8",
+            CachePolicy::Page,
+            html.into_bytes(),
+        );
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return respond(&page, status, headers, head, true);
     }
     if let Some(resource) = site.routes.get(path.as_ref()) {
         return respond(resource, StatusCode::OK, headers, head, site.live);

@@ -1,0 +1,177 @@
+//! Pages made per request from the current site: search results (`/search?q=`,
+//! `/{lang}/search?q=`) and filtered project lists (`/projects/?theme=`). They share the
+//! layout of every page, carry `noindex`, and are never in the sitemap. Knows nothing of
+//! HTTP: it answers a path and a query string with a status and HTML.
+
+use askama::Template;
+
+use super::context::Context;
+use super::project_filters::ProjectQuery;
+use super::templates::{Pagination, SearchItem, SearchTemplate};
+use crate::assets::Assets;
+use crate::content::{Section, Site};
+use crate::live_reload;
+use crate::search::{MAX_QUERY_CHARS, SearchIndex};
+
+/// What the per-request pages read: the site they belong to and its search index.
+pub struct RequestPages {
+    site: Site,
+    assets: Assets,
+    search: SearchIndex,
+    live_reload: bool,
+}
+
+impl std::fmt::Debug for RequestPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestPages")
+            .field("pages", &self.site.pages.len())
+            .field("search", &self.search)
+            .finish()
+    }
+}
+
+impl RequestPages {
+    /// Indexes `site` for search; `live_reload` adds the reload script to the pages.
+    pub fn new(site: Site, assets: Assets, live_reload: bool) -> Result<RequestPages, String> {
+        let search = SearchIndex::build(&site).map_err(|e| format!("search index: {e}"))?;
+        Ok(RequestPages {
+            site,
+            assets,
+            search,
+            live_reload,
+        })
+    }
+
+    /// The page for `path` and `query` (without `?`), if it is made per request: its
+    /// status and HTML. A template that fails gives `None`, and the caller its usual 404.
+    pub fn answer(&self, path: &str, query: &str) -> Option<(u16, String)> {
+        let lang = self.site.languages.iter().find(|l| {
+            let prefix = self.site.lang_prefix(&l.code);
+            path.strip_prefix(prefix.as_str())
+                .is_some_and(|rest| matches!(rest, "/search" | "/search/" | "/projects/"))
+        })?;
+        let ctx = Context::new(&self.site, &self.assets);
+        let prefix = self.site.lang_prefix(&lang.code);
+        let (status, html) = if path.ends_with("/projects/") {
+            let projects = ProjectQuery::parse(query);
+            if projects.filters.is_empty() {
+                return None;
+            }
+            let key = Section::Projects.index_key();
+            let (shown, fallback) = self.site.localized(&key, &lang.code)?;
+            ctx.render_filtered_projects(shown, &lang.code, fallback, path, &projects)
+                .ok()?
+        } else {
+            (
+                200,
+                self.search_page(&ctx, &lang.code, &prefix, query).ok()?,
+            )
+        };
+        Some((status, self.with_live_reload(html)))
+    }
+
+    fn search_page(
+        &self,
+        ctx: &Context,
+        lang: &str,
+        prefix: &str,
+        query: &str,
+    ) -> Result<String, askama::Error> {
+        let mut q = String::new();
+        let mut page = 1;
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "q" => q = value.into_owned(),
+                "page" => page = value.parse().unwrap_or(1).max(1),
+                _ => {}
+            }
+        }
+        let results = self.search.search(lang, &q, page);
+        let home = self
+            .site
+            .page("_index.md", self.site.default_language())
+            .ok_or_else(|| askama::Error::custom("the site has no home page"))?;
+        let action = format!("{prefix}/search");
+        let mut layout = ctx.layout(home, lang, false, &action);
+        let ui = layout.ui;
+        layout.title = ui.search.clone();
+        layout.description = ui.search_label.clone();
+        layout.is_home = false;
+        layout.noindex = true;
+        layout.x_default = None;
+        layout.search_query = results.query.clone();
+        let with_query = |n: usize| {
+            let mut pairs = form_urlencoded::Serializer::new(String::new());
+            pairs.append_pair("q", &results.query);
+            if n > 1 {
+                pairs.append_pair("page", &n.to_string());
+            }
+            pairs.finish()
+        };
+        for alternate in &mut layout.alternates {
+            let other = self.site.lang_prefix(&alternate.lang);
+            alternate.href = format!("{other}/search?{}", with_query(1));
+            alternate.translated = false;
+        }
+        for item in &mut layout.menu {
+            item.current = None;
+        }
+        let count = ui.number(results.total as u64);
+        let summary = match results.total {
+            _ if results.query.is_empty() => ui.search_empty.clone(),
+            0 => String::new(),
+            1 => ui.search_result_one.replace("{query}", &results.query),
+            _ => ui
+                .search_results
+                .replace("{count}", &count)
+                .replace("{query}", &results.query),
+        };
+        let none = (results.total == 0 && !results.query.is_empty())
+            .then(|| ui.search_none.replace("{query}", &results.query));
+        let sections = Section::ALL
+            .iter()
+            .filter_map(|s| ctx.link(&s.index_key(), lang))
+            .collect();
+        let pagination = (results.pages > 1).then(|| Pagination {
+            label: ui
+                .page_of
+                .replace("{page}", &results.page.to_string())
+                .replace("{pages}", &results.pages.to_string()),
+            prev: (results.page > 1).then(|| format!("{action}?{}", with_query(results.page - 1))),
+            next: (results.page < results.pages)
+                .then(|| format!("{action}?{}", with_query(results.page + 1))),
+        });
+        SearchTemplate {
+            summary,
+            none,
+            shortened: results.shortened.then(|| {
+                ui.search_shortened
+                    .replace("{max}", &MAX_QUERY_CHARS.to_string())
+            }),
+            items: results
+                .hits
+                .into_iter()
+                .map(|hit| SearchItem {
+                    lang: (hit.entry.lang != lang).then(|| hit.entry.lang.clone()),
+                    title: hit.entry.title,
+                    href: hit.entry.path,
+                    snippet_html: hit.snippet_html,
+                    description: hit.entry.description,
+                })
+                .collect(),
+            sections,
+            pagination,
+            layout,
+        }
+        .render()
+    }
+
+    fn with_live_reload(&self, html: String) -> String {
+        if self.live_reload {
+            let tag = live_reload::SCRIPT_TAG;
+            html.replacen("</body>", &format!("{tag}\n</body>"), 1)
+        } else {
+            html
+        }
+    }
+}
