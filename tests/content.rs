@@ -330,3 +330,28 @@ async fn theme_cards_carry_their_icons() {
     let offices = get(&app, "/offices/").await.text();
     assert!(!offices.contains("icon--small"), "only themes have icons");
 }
+
+#[tokio::test]
+async fn related_pages_are_ranked_by_shared_themes_and_countries() {
+    let app = router();
+    let project = get(&app, "/projects/p-one/").await.text();
+    let related = &project[project
+        .find("<h2>Related pages</h2>")
+        .expect("related list")..];
+    let related = &related[..related.find("</section>").expect("end of list")];
+    let links: Vec<&str> = related
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(links.len() <= 5, "{links:?}");
+    // The theme and the country it names, and the news item on the same theme.
+    for expected in ["/themes/return/", "/countries/land-k/", "/news/item-05/"] {
+        assert!(links.contains(&expected), "{expected} in {links:?}");
+    }
+    assert!(!links.contains(&"/projects/p-one/"), "not itself");
+    // From the other side: the theme lists the project among its related pages.
+    let theme = get(&app, "/themes/return/").await.text();
+    let related = &theme[theme.find("<h2>Related pages</h2>").expect("related list")..];
+    assert!(related.contains("href=\"/projects/p-one/\""));
+}

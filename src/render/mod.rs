@@ -17,6 +17,7 @@ mod listing;
 mod office_map;
 mod page_kinds;
 mod project_filters;
+mod related;
 mod request_pages;
 pub mod resource;
 mod templates;

@@ -118,6 +118,7 @@ impl<'a> Context<'a> {
     fn office(&self, office: &Office, page: Shown) -> Result<String, askama::Error> {
         let lang = page.lang;
         OfficeTemplate {
+            related: self.related_pages(page.original, page.lang),
             layout: page.layout,
             article: page.article,
             city: office.city.clone(),
@@ -155,6 +156,7 @@ impl<'a> Context<'a> {
         sort_for_listing(Section::Themes, &mut themes);
         let ui = page.layout.ui;
         CountryTemplate {
+            related: self.related_pages(page.original, page.lang),
             layout: page.layout,
             article: page.article,
             name: country.name.clone(),
@@ -191,6 +193,7 @@ impl<'a> Context<'a> {
             .collect();
         sort_for_listing(Section::Countries, &mut country_pages);
         ThemeTemplate {
+            related: self.related_pages(page.original, page.lang),
             layout: page.layout,
             article: page.article,
             icon: self.assets.icon(&theme.icon).unwrap_or("").to_owned(),
@@ -211,6 +214,7 @@ impl<'a> Context<'a> {
             (None, None, None) => String::new(),
         };
         ProjectTemplate {
+            related: self.related_pages(page.original, page.lang),
             status: project.status.map(|s| ui.status(s).to_owned()),
             budget: project.budget.as_ref().map(|b| ui.budget(b)),
             ongoing: project.status == Some(ProjectStatus::Ongoing),
@@ -230,6 +234,7 @@ impl<'a> Context<'a> {
         let ui = page.layout.ui;
         let shown = page.shown;
         NewsTemplate {
+            related: self.related_pages(page.original, page.lang),
             date: shown.date.map(|d| ui.date(d)).unwrap_or_default(),
             datetime: shown.date.map(|d| d.iso()).unwrap_or_default(),
             updated: shown.updated.map(|d| ui.date(d)),

@@ -180,6 +180,8 @@ pub struct SectionTemplate<'a> {
 pub struct OfficeTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    /// Pages sharing the most themes and countries with this one.
+    pub related: Vec<Link>,
     pub city: String,
     pub country: Option<Link>,
     pub main_seat: bool,
@@ -195,6 +197,8 @@ pub struct OfficeTemplate<'a> {
 pub struct CountryTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    /// Pages sharing the most themes and countries with this one.
+    pub related: Vec<Link>,
     pub name: String,
     pub iso: String,
     pub profile: Vec<String>,
@@ -209,6 +213,8 @@ pub struct CountryTemplate<'a> {
 pub struct ThemeTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    /// Pages sharing the most themes and countries with this one.
+    pub related: Vec<Link>,
     /// Inline SVG from `static/icons/`.
     pub icon: String,
     pub projects: Vec<Link>,
@@ -232,6 +238,8 @@ pub struct PersonTemplate<'a> {
 pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    /// Pages sharing the most themes and countries with this one.
+    pub related: Vec<Link>,
     pub status: Option<String>,
     pub budget: Option<String>,
     pub ongoing: bool,
@@ -248,6 +256,8 @@ pub struct ProjectTemplate<'a> {
 pub struct NewsTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
+    /// Pages sharing the most themes and countries with this one.
+    pub related: Vec<Link>,
     pub date: String,
     /// ISO date for `<time datetime>`.
     pub datetime: String,
