@@ -1,10 +1,10 @@
 //! The frame around every page: title and description, canonical and `hreflang` links,
-//! the language switcher, the menu with the current item marked, breadcrumbs, the draft,
+//! the link to the language's news feed, the language switcher, the menu with the current item marked, breadcrumbs, the draft,
 //! scheduled and translation notices, and the footer.
 
 use super::context::Context;
 use super::templates::{Alternate, Crumb, Layout, MenuItem};
-use crate::content::{Page, PageKind, UiStrings};
+use crate::content::{Page, PageKind, Section, UiStrings, urls};
 
 impl<'a> Context<'a> {
     /// The layout of `shown` for a visitor reading `lang`, with its canonical URL path.
@@ -21,15 +21,21 @@ impl<'a> Context<'a> {
         let x_default = (alternates.iter().filter(|a| a.translated).count() > 1)
             .then(|| alternates.first().map(|a| a.absolute.clone()))
             .flatten();
+        let site_title = self.site_title(lang);
+        let feed_title = match self.link(&Section::News.index_key(), lang) {
+            Some(news) => format!("{} · {site_title}", news.title),
+            None => site_title.clone(),
+        };
         Layout {
             lang: lang.to_owned(),
             ui,
-            site_title: site
-                .config
-                .languages
-                .get(lang)
-                .and_then(|l| l.title.clone())
-                .unwrap_or_else(|| site.config.title.clone()),
+            feed: format!(
+                "{}{}",
+                site.base_url,
+                urls::feed_path(lang, site.default_language())
+            ),
+            feed_title,
+            site_title,
             organisation: site.config.organisation.name.clone(),
             organisation_url: site.config.organisation.url.clone(),
             title: shown.title.clone(),
@@ -50,6 +56,16 @@ impl<'a> Context<'a> {
             footer_offices: self.links(&self.offices, lang),
             footnote: self.has_kosovo.then(|| ui.kosovo_footnote.clone()),
         }
+    }
+
+    /// The site's title in `lang`: its `[languages.X] title`, else the top-level one.
+    pub(super) fn site_title(&self, lang: &str) -> String {
+        let config = &self.site.config;
+        config
+            .languages
+            .get(lang)
+            .and_then(|l| l.title.clone())
+            .unwrap_or_else(|| config.title.clone())
     }
 
     /// The page in every language of the site, for the switcher and `hreflang`.

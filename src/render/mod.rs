@@ -85,6 +85,7 @@ impl RenderedSite {
 }
 
 const HTML: &str = "text/html; charset=utf-8";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
 
 /// A route's body before its [`Resource`] is made: path, content type, cache policy.
 type RawRoute = (String, &'static str, CachePolicy, Vec<u8>);
@@ -123,6 +124,14 @@ pub fn render(
         CachePolicy::Page,
         ctx.sitemap()?.into_bytes(),
     ));
+    for language in &site.languages {
+        raw.push((
+            crate::content::urls::feed_path(&language.code, site.default_language()),
+            ATOM,
+            CachePolicy::Page,
+            ctx.feed(&language.code)?.into_bytes(),
+        ));
+    }
 
     let mut rendered = RenderedSite {
         next_publication: site.next_publication,

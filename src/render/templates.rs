@@ -80,6 +80,9 @@ pub struct Layout<'a> {
     /// The visitor's language (interface text).
     pub lang: String,
     pub ui: &'a UiStrings,
+    /// The absolute URL of the Atom feed of news in `lang`, and its title.
+    pub feed: String,
+    pub feed_title: String,
     pub site_title: String,
     pub organisation: String,
     pub organisation_url: String,

@@ -1,0 +1,274 @@
+//! Feeds and metadata: the Atom feed of news in each language (RFC 4287), linked from
+//! every page's head.
+
+mod common;
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+use common::{copy_fixture, get, router, router_for};
+use wbt_site::build::BuildOptions;
+use wbt_site::content::source::Source;
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+fn options_for(dir: &Path, drafts: bool) -> BuildOptions {
+    BuildOptions {
+        source: Source::Dir(dir.to_owned()),
+        drafts,
+        base_url: None,
+        live_reload: false,
+    }
+}
+
+/// The text of the only Atom child `name` of `node`, failing the test unless there is
+/// exactly one.
+fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> &'a str {
+    let children: Vec<_> = node
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, name)))
+        .collect();
+    assert_eq!(
+        children.len(),
+        1,
+        "one <{name}> in <{}>",
+        node.tag_name().name()
+    );
+    children[0].text().unwrap_or("")
+}
+
+/// The `href` of the only Atom `<link rel="{rel}">` child of `node`.
+fn link_href<'a>(node: roxmltree::Node<'a, 'a>, rel: &str) -> &'a str {
+    let links: Vec<_> = node
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some(rel))
+        .collect();
+    assert_eq!(links.len(), 1, "one <link rel=\"{rel}\">");
+    links[0].attribute("href").expect("a link has an href")
+}
+
+fn entry_nodes<'a>(doc: &'a roxmltree::Document<'a>) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.root_element()
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .collect()
+}
+
+/// An RFC 3339 date-time, as Atom's date constructs require.
+fn assert_rfc3339(text: &str) {
+    assert!(
+        text.parse::<jiff::Timestamp>().is_ok() && text.len() >= 20 && text.as_bytes()[10] == b'T',
+        "not RFC 3339: {text}"
+    );
+}
+
+/// Checks what RFC 4287 requires of the feed and each entry, and returns the entries'
+/// `(id, title, updated, published)`.
+fn check_atom(text: &str) -> Vec<(String, String, String, String)> {
+    let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let feed = doc.root_element();
+    assert!(feed.has_tag_name((ATOM, "feed")), "{text}");
+    assert!(child_text(feed, "id").starts_with("https://fixture.example/"));
+    assert!(!child_text(feed, "title").is_empty());
+    assert_rfc3339(child_text(feed, "updated"));
+    let author = feed
+        .children()
+        .find(|n| n.has_tag_name((ATOM, "author")))
+        .expect("the feed has an author");
+    assert_eq!(child_text(author, "name"), "Fixture Organisation");
+    assert!(link_href(feed, "self").ends_with("/feed.xml"));
+    assert!(link_href(feed, "alternate").starts_with("https://fixture.example/"));
+    let mut ids = HashSet::new();
+    let list: Vec<_> = entry_nodes(&doc)
+        .into_iter()
+        .map(|entry| {
+            let id = child_text(entry, "id").to_owned();
+            assert!(ids.insert(id.clone()), "the id {id} is used twice");
+            let updated = child_text(entry, "updated").to_owned();
+            let published = child_text(entry, "published").to_owned();
+            assert_rfc3339(&updated);
+            assert_rfc3339(&published);
+            assert!(updated >= published, "{id}: updated before published");
+            assert!(link_href(entry, "alternate").starts_with("https://fixture.example/"));
+            assert!(!child_text(entry, "summary").is_empty());
+            (
+                id,
+                child_text(entry, "title").to_owned(),
+                updated,
+                published,
+            )
+        })
+        .collect();
+    // The feed changed when its newest entry did.
+    let newest = list.iter().map(|e| e.2.as_str()).max();
+    assert_eq!(Some(child_text(feed, "updated")), newest);
+    list
+}
+
+#[tokio::test]
+async fn the_feed_lists_every_published_item_newest_first() {
+    let app = router();
+    let reply = get(&app, "/feed.xml").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        "application/atom+xml; charset=utf-8"
+    );
+    let text = reply.text();
+    let entries = check_atom(&text);
+    assert_eq!(
+        entries.len(),
+        23,
+        "items 01 to 23, no draft, nothing scheduled"
+    );
+    let published: Vec<&str> = entries.iter().map(|e| e.3.as_str()).collect();
+    let mut sorted = published.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(published, sorted, "newest first");
+    assert_eq!(entries[0].1, "News item 23");
+    assert_eq!(entries[0].3, "2020-01-23T00:00:00Z");
+    assert_eq!(entries[0].0, "https://fixture.example/news/item-23/");
+    assert!(
+        !text.contains("draft") && !text.contains("future"),
+        "{text}"
+    );
+
+    let doc = roxmltree::Document::parse(&text).expect("parses");
+    let feed = doc.root_element();
+    assert_eq!(feed.attribute((XML, "lang")), Some("en"));
+    assert_eq!(child_text(feed, "id"), "https://fixture.example/");
+    assert_eq!(child_text(feed, "title"), "Fixture Office");
+    assert_eq!(link_href(feed, "self"), "https://fixture.example/feed.xml");
+    assert_eq!(
+        link_href(feed, "alternate"),
+        "https://fixture.example/news/"
+    );
+    assert_eq!(child_text(feed, "updated"), "2020-01-23T00:00:00Z");
+}
+
+#[tokio::test]
+async fn drafts_and_scheduled_items_stay_out_of_the_feed_even_in_preview() {
+    let dir = copy_fixture("site");
+    let app = router_for(&options_for(dir.path(), true));
+    let page = get(&app, "/news/future-item/").await;
+    assert_eq!(page.status, 200, "the preview shows the scheduled item");
+    for path in ["/feed.xml", "/tr/feed.xml"] {
+        let text = get(&app, path).await.text();
+        assert_eq!(check_atom(&text).len(), 23, "{path}");
+        assert!(!text.contains("A draft item"), "{path}");
+        assert!(!text.contains("A future item"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn each_language_has_its_feed_with_translations_where_they_exist() {
+    let dir = copy_fixture("site");
+    fs::write(
+        dir.path().join("news/2020-01-22-item-22.tr.md"),
+        "+++\ntitle = \"Haber 22\"\ndescription = \"22 numaralı haber.\"\nslug = \"haber-22\"\nupdated = \"2021-11\"\n+++\n\nHaber metni.\n",
+    )
+    .expect("write a translation");
+    let app = router_for(&options_for(dir.path(), false));
+    let reply = get(&app, "/tr/feed.xml").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        "application/atom+xml; charset=utf-8"
+    );
+    let text = reply.text();
+    let entries = check_atom(&text);
+    assert_eq!(entries.len(), 23);
+    let doc = roxmltree::Document::parse(&text).expect("parses");
+    let feed = doc.root_element();
+    assert_eq!(feed.attribute((XML, "lang")), Some("tr"));
+    assert_eq!(child_text(feed, "id"), "https://fixture.example/tr/");
+    assert_eq!(
+        link_href(feed, "self"),
+        "https://fixture.example/tr/feed.xml"
+    );
+    assert_eq!(
+        link_href(feed, "alternate"),
+        "https://fixture.example/tr/news/"
+    );
+    // A month's date is its first day; the translation's update is the newest change.
+    assert_eq!(child_text(feed, "updated"), "2021-11-01T00:00:00Z");
+    for entry in entry_nodes(&doc) {
+        let href = link_href(entry, "alternate");
+        if child_text(entry, "title") == "Haber 22" {
+            assert_eq!(
+                entry.attribute((XML, "lang")),
+                None,
+                "in the feed's language"
+            );
+            assert_eq!(href, "https://fixture.example/tr/news/haber-22/");
+            assert_eq!(child_text(entry, "id"), href);
+            assert_eq!(child_text(entry, "updated"), "2021-11-01T00:00:00Z");
+            assert_eq!(child_text(entry, "published"), "2020-01-22T00:00:00Z");
+        } else {
+            assert_eq!(entry.attribute((XML, "lang")), Some("en"), "untranslated");
+            assert!(
+                href.starts_with("https://fixture.example/tr/news/item-"),
+                "{href}"
+            );
+            assert!(child_text(entry, "id").starts_with("https://fixture.example/news/item-"));
+        }
+    }
+    // The English feed keeps the original.
+    let en = get(&app, "/feed.xml").await.text();
+    assert!(en.contains("<title>News item 22</title>") && !en.contains("Haber 22"));
+}
+
+#[tokio::test]
+async fn every_page_links_the_feed_of_its_language() {
+    let app = router();
+    for (path, feed) in [
+        ("/", "https://fixture.example/feed.xml"),
+        ("/about/", "https://fixture.example/feed.xml"),
+        ("/news/", "https://fixture.example/feed.xml"),
+        ("/news/item-01/", "https://fixture.example/feed.xml"),
+        ("/offices/alpha/", "https://fixture.example/feed.xml"),
+        ("/no-such-page/", "https://fixture.example/feed.xml"),
+        ("/tr/", "https://fixture.example/tr/feed.xml"),
+        ("/tr/news/item-01/", "https://fixture.example/tr/feed.xml"),
+        ("/tr/no-such-page/", "https://fixture.example/tr/feed.xml"),
+    ] {
+        let text = get(&app, path).await.text();
+        let head = &text[..text.find("</head>").expect("a head")];
+        let link = head
+            .lines()
+            .find(|l| l.contains("type=\"application/atom+xml\""))
+            .unwrap_or_else(|| panic!("{path} links no feed:\n{head}"));
+        assert!(
+            link.starts_with("<link rel=\"alternate\" "),
+            "{path}: {link}"
+        );
+        assert!(link.contains(&format!("href=\"{feed}\"")), "{path}: {link}");
+        assert!(
+            link.contains(" title=\"News · Fixture Office\""),
+            "{path}: {link}"
+        );
+    }
+}
+
+#[test]
+fn pages_may_link_to_the_feeds() {
+    let dir = copy_fixture("site");
+    let about = dir.path().join("about.md");
+    let text = fs::read_to_string(&about).expect("about.md");
+    fs::write(
+        &about,
+        format!("{text}\nFollow [our news](/feed.xml) or [in Turkish](/tr/feed.xml).\n"),
+    )
+    .expect("write");
+    let site = common::rendered(&options_for(dir.path(), false));
+    assert!(
+        !site
+            .warnings
+            .iter()
+            .any(|w| format!("{w:?}").contains("feed.xml")),
+        "{:?}",
+        site.warnings
+    );
+}
