@@ -1,5 +1,5 @@
 //! Feeds and metadata: the Atom feed of news in each language (RFC 4287), linked from
-//! every page's head.
+//! every page's head; Open Graph and Twitter card tags with our share image.
 
 mod common;
 
@@ -271,4 +271,117 @@ fn pages_may_link_to_the_feeds() {
         "{:?}",
         site.warnings
     );
+}
+
+/// The `<head>` of a page.
+fn head(page: &str) -> &str {
+    &page[..page.find("</head>").expect("a head")]
+}
+
+/// The `content` of the `<meta property|name="{key}">` tags of `head`, in order.
+fn metas<'a>(head: &'a str, key: &str) -> Vec<&'a str> {
+    let property = format!("<meta property=\"{key}\" content=\"");
+    let name = format!("<meta name=\"{key}\" content=\"");
+    head.lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix(property.as_str())
+                .or_else(|| line.strip_prefix(name.as_str()))?;
+            Some(&rest[..rest.find('"').expect("a closed attribute")])
+        })
+        .collect()
+}
+
+fn meta<'a>(head: &'a str, key: &str) -> &'a str {
+    match metas(head, key).as_slice() {
+        [one] => one,
+        other => panic!("{} <meta> {key} in:\n{head}", other.len()),
+    }
+}
+
+const PAGES: [&str; 9] = [
+    "/",
+    "/about/",
+    "/news/",
+    "/news/page/2/",
+    "/news/item-01/",
+    "/offices/alpha/",
+    "/tr/",
+    "/tr/countries/ilgaz/",
+    "/tr/news/item-01/",
+];
+
+#[tokio::test]
+async fn every_page_has_open_graph_and_twitter_card_tags() {
+    let app = router();
+    for path in PAGES {
+        let page = get(&app, path).await.text();
+        let head = head(&page);
+        let canonical = head
+            .lines()
+            .find_map(|l| l.strip_prefix("<link rel=\"canonical\" href=\""))
+            .and_then(|rest| rest.strip_suffix("\">"))
+            .expect("a canonical link");
+        assert_eq!(meta(head, "og:url"), canonical, "{path}");
+        assert!(canonical.starts_with("https://fixture.example/"), "{path}");
+        let og_type = if path.contains("/news/item-") {
+            "article"
+        } else {
+            "website"
+        };
+        assert_eq!(meta(head, "og:type"), og_type, "{path}");
+        let tr = path.starts_with("/tr/");
+        assert_eq!(
+            meta(head, "og:locale"),
+            if tr { "tr_TR" } else { "en_GB" },
+            "{path}"
+        );
+        assert_eq!(meta(head, "og:site_name"), "Fixture Office", "{path}");
+        let title = meta(head, "og:title");
+        assert!(!title.is_empty(), "{path}");
+        assert_eq!(meta(head, "twitter:title"), title, "{path}");
+        let description = meta(head, "og:description");
+        assert!(!description.is_empty(), "{path}");
+        assert_eq!(meta(head, "twitter:description"), description, "{path}");
+        let image = meta(head, "og:image");
+        assert!(
+            image.starts_with("https://fixture.example/static/share.") && image.ends_with(".png"),
+            "{path}: {image}"
+        );
+        assert_eq!(meta(head, "og:image:width"), "1200", "{path}");
+        assert_eq!(meta(head, "og:image:height"), "630", "{path}");
+        assert!(!meta(head, "og:image:alt").is_empty(), "{path}");
+        assert_eq!(meta(head, "twitter:card"), "summary_large_image", "{path}");
+        assert_eq!(meta(head, "twitter:image"), image, "{path}");
+    }
+    let home = get(&app, "/").await.text();
+    assert_eq!(meta(head(&home), "og:title"), "Fixture Office");
+    let item = get(&app, "/news/item-01/").await.text();
+    assert_eq!(meta(head(&item), "og:title"), "News item 01");
+    // A page in both languages names the other's locale.
+    let country = get(&app, "/countries/land-a/").await.text();
+    assert_eq!(metas(head(&country), "og:locale:alternate"), ["tr_TR"]);
+}
+
+#[tokio::test]
+async fn the_share_image_is_a_png_of_1200_by_630() {
+    let app = router();
+    let home = get(&app, "/").await.text();
+    let image = meta(head(&home), "og:image");
+    let path = image
+        .strip_prefix("https://fixture.example")
+        .expect("on the site");
+    let reply = get(&app, path).await;
+    assert_eq!(reply.status, 200, "{path}");
+    assert_eq!(reply.header("content-type"), "image/png");
+    assert!(
+        reply.header("cache-control").contains("immutable"),
+        "fingerprinted"
+    );
+    let png = &reply.body;
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the PNG signature");
+    assert_eq!(&png[12..16], b"IHDR", "the header chunk comes first");
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
+    assert_eq!((width, height), (1200, 630));
 }

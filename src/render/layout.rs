@@ -1,10 +1,15 @@
 //! The frame around every page: title and description, canonical and `hreflang` links,
-//! the link to the language's news feed, the language switcher, the menu with the current item marked, breadcrumbs, the draft,
+//! the link to the language's news feed, Open Graph and Twitter card tags, the language
+//! switcher, the menu with the current item marked, breadcrumbs, the draft,
 //! scheduled and translation notices, and the footer.
 
 use super::context::Context;
 use super::templates::{Alternate, Crumb, Layout, MenuItem};
 use crate::content::{Page, PageKind, Section, UiStrings, urls};
+
+/// The image shared pages show (`og:image`), under `static/`: 1200 × 630 pixels, made
+/// from `share.svg`, which says how.
+const SHARE_IMAGE: &str = "share.png";
 
 impl<'a> Context<'a> {
     /// The layout of `shown` for a visitor reading `lang`, with its canonical URL path.
@@ -26,9 +31,23 @@ impl<'a> Context<'a> {
             Some(news) => format!("{} · {site_title}", news.title),
             None => site_title.clone(),
         };
+        let locale_alternates = alternates
+            .iter()
+            .filter(|a| a.translated && !a.current)
+            .filter_map(|a| og_locale(&a.lang))
+            .collect();
         Layout {
             lang: lang.to_owned(),
             ui,
+            og_type: if matches!(shown.kind, PageKind::NewsItem) {
+                "article"
+            } else {
+                "website"
+            },
+            locale: og_locale(lang),
+            locale_alternates,
+            share_image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
+            share_image_alt: site_title.clone(),
             feed: format!(
                 "{}{}",
                 site.base_url,
@@ -149,5 +168,37 @@ fn banner(shown: &Page, ui: &UiStrings) -> Option<String> {
             .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d)))
     } else {
         None
+    }
+}
+
+/// The Open Graph locale (`language_TERRITORY`) of a site language, for the languages of
+/// the region and a few more; others have none (`og:locale` is then left out).
+fn og_locale(lang: &str) -> Option<&'static str> {
+    Some(match lang {
+        "en" => "en_GB",
+        "tr" => "tr_TR",
+        "sq" => "sq_AL",
+        "sr" => "sr_RS",
+        "bs" => "bs_BA",
+        "hr" => "hr_HR",
+        "mk" => "mk_MK",
+        "cnr" => "cnr_ME",
+        "sl" => "sl_SI",
+        "el" => "el_GR",
+        "de" => "de_AT",
+        "fr" => "fr_FR",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::og_locale;
+
+    #[test]
+    fn open_graph_locales_name_a_territory() {
+        assert_eq!(og_locale("en"), Some("en_GB"));
+        assert_eq!(og_locale("tr"), Some("tr_TR"));
+        assert_eq!(og_locale("xx"), None);
     }
 }
