@@ -1,5 +1,6 @@
 //! Feeds and metadata: the Atom feed of news in each language (RFC 4287), linked from
-//! every page's head; Open Graph and Twitter card tags with our share image.
+//! every page's head; Open Graph and Twitter card tags with our share image; schema.org
+//! JSON-LD; and titles with `<`, `&` or `"` staying valid XML and JSON everywhere.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use common::{copy_fixture, get, router, router_for};
+use serde_json::Value;
 use wbt_site::build::BuildOptions;
 use wbt_site::content::source::Source;
 
@@ -384,4 +386,199 @@ async fn the_share_image_is_a_png_of_1200_by_630() {
     let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
     let height = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
     assert_eq!((width, height), (1200, 630));
+}
+
+/// Every JSON-LD block of `page`, parsed.
+fn json_ld(page: &str) -> Vec<Value> {
+    const OPEN: &str = "<script type=\"application/ld+json\">";
+    page.match_indices(OPEN)
+        .map(|(start, _)| {
+            let rest = &page[start + OPEN.len()..];
+            let text = &rest[..rest.find("</script>").expect("a closed script")];
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+        })
+        .collect()
+}
+
+/// The one JSON-LD block of `path`.
+async fn json_ld_of(app: &wbt_site::server::App, path: &str) -> Value {
+    let page = get(app, path).await.text();
+    let mut blocks = json_ld(&page);
+    assert_eq!(blocks.len(), 1, "{path}: one JSON-LD block");
+    let block = blocks.remove(0);
+    assert!(
+        head(&page).contains("<script type=\"application/ld+json\">"),
+        "{path}: in the head"
+    );
+    assert_eq!(block["@context"], "https://schema.org", "{path}");
+    block
+}
+
+#[tokio::test]
+async fn json_ld_describes_the_regional_office_its_offices_and_news() {
+    let app = router();
+    let home = json_ld_of(&app, "/").await;
+    assert_eq!(home["@type"], "GovernmentOrganization");
+    assert_eq!(home["name"], "Fixture Office");
+    assert_eq!(home["url"], "https://fixture.example/");
+    let parent = &home["parentOrganization"];
+    assert_eq!(parent["@type"], "GovernmentOrganization");
+    assert_eq!(parent["name"], "Fixture Organisation");
+    assert_eq!(parent["url"], "https://org.example/");
+    let offices = home["subOrganization"].as_array().expect("a list");
+    let names: Vec<&str> = offices.iter().filter_map(|o| o["name"].as_str()).collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
+    let alpha = &offices[0];
+    assert_eq!(alpha["@type"], "GovernmentOrganization");
+    assert_eq!(alpha["url"], "https://fixture.example/offices/alpha/");
+    assert_eq!(alpha["location"]["@type"], "Place");
+    assert_eq!(alpha["location"]["geo"]["@type"], "GeoCoordinates");
+    assert_eq!(alpha["location"]["geo"]["latitude"], 41.01);
+    assert_eq!(alpha["location"]["geo"]["longitude"], 28.98);
+    assert_eq!(
+        alpha["location"]["address"]["addressLocality"],
+        "Alpha City"
+    );
+    // Only what the content has: no street, phone or logo.
+    assert!(alpha["location"]["address"].get("streetAddress").is_none());
+    assert!(home.get("logo").is_none() && home.get("telephone").is_none());
+
+    let tr = json_ld_of(&app, "/tr/").await;
+    assert_eq!(tr["url"], "https://fixture.example/tr/");
+    assert_eq!(
+        tr["subOrganization"][0]["url"],
+        "https://fixture.example/tr/offices/alpha/"
+    );
+
+    let office = json_ld_of(&app, "/offices/beta/").await;
+    assert_eq!(office["@type"], "Place");
+    assert_eq!(office["name"], "Beta");
+    assert_eq!(office["url"], "https://fixture.example/offices/beta/");
+    assert_eq!(office["geo"]["@type"], "GeoCoordinates");
+    assert_eq!(office["geo"]["latitude"], 42.66);
+    assert_eq!(office["address"]["addressLocality"], "Beta City");
+
+    let news = json_ld_of(&app, "/news/item-01/").await;
+    assert_eq!(news["@type"], "NewsArticle");
+    assert_eq!(news["headline"], "News item 01");
+    assert_eq!(news["description"], "Item number 01.");
+    assert_eq!(news["datePublished"], "2020-01-01");
+    assert_eq!(news["dateModified"], "2020-01-01");
+    assert_eq!(news["inLanguage"], "en");
+    assert_eq!(
+        news["mainEntityOfPage"],
+        "https://fixture.example/news/item-01/"
+    );
+    assert_eq!(news["publisher"]["name"], "Fixture Organisation");
+    // Untranslated, the Turkish address shows the English article at its canonical URL.
+    let fallback = json_ld_of(&app, "/tr/news/item-01/").await;
+    assert_eq!(fallback["inLanguage"], "en");
+    assert_eq!(
+        fallback["mainEntityOfPage"],
+        "https://fixture.example/news/item-01/"
+    );
+
+    for path in ["/about/", "/news/", "/no-such-page/"] {
+        let page = get(&app, path).await.text();
+        assert!(json_ld(&page).is_empty(), "{path} has no facts to give");
+    }
+}
+
+#[tokio::test]
+async fn titles_with_markup_characters_stay_valid_xml_json_and_html() {
+    const TRICKY: &str = r#"Fish & "chips" </script><!-- <b>"#;
+    let dir = copy_fixture("site");
+    let path = dir.path();
+    let toml_text = TRICKY.replace('"', "\\\"");
+    let site_toml = fs::read_to_string(path.join("site.toml")).expect("site.toml");
+    fs::write(
+        path.join("site.toml"),
+        site_toml.replacen(
+            "title = \"Fixture Office\"",
+            &format!("title = \"{toml_text}\""),
+            1,
+        ),
+    )
+    .expect("write site.toml");
+    fs::write(
+        path.join("news/special.md"),
+        format!(
+            "+++\ntitle = \"{toml_text}\"\ndescription = \"{toml_text}\"\ndate = \"2017\"\nupdated = \"2021-11\"\n\n[[sources]]\ntitle = \"Fixture source\"\npublisher = \"Fixture Publisher\"\n+++\n\nBody.\n"
+        ),
+    )
+    .expect("write a news item");
+    let office = path.join("offices/alpha.md");
+    let text = fs::read_to_string(&office).expect("alpha.md");
+    fs::write(
+        &office,
+        text.replacen("title = \"Alpha\"", &format!("title = \"{toml_text}\""), 1),
+    )
+    .expect("write alpha.md");
+    let app = router_for(&options_for(path, false));
+
+    // The feed parses and reads back the very title; its dates are the first moments.
+    let feed = get(&app, "/feed.xml").await.text();
+    let entries = check_atom(&feed);
+    let special = entries
+        .iter()
+        .find(|e| e.0 == "https://fixture.example/news/special/")
+        .expect("the special item");
+    assert_eq!(special.1, TRICKY);
+    assert_eq!(special.2, "2021-11-01T00:00:00Z");
+    assert_eq!(special.3, "2017-01-01T00:00:00Z");
+    let doc = roxmltree::Document::parse(&feed).expect("parses");
+    assert_eq!(child_text(doc.root_element(), "title"), TRICKY);
+    assert_eq!(
+        child_text(doc.root_element(), "updated"),
+        "2021-11-01T00:00:00Z"
+    );
+
+    // JSON-LD reads back the same text, at the dates' precision, and never closes early.
+    let news = json_ld_of(&app, "/news/special/").await;
+    assert_eq!(news["headline"], TRICKY);
+    assert_eq!(news["description"], TRICKY);
+    assert_eq!(news["datePublished"], "2017");
+    assert_eq!(news["dateModified"], "2021-11");
+    let home = json_ld_of(&app, "/").await;
+    assert_eq!(home["name"], TRICKY);
+    assert_eq!(home["subOrganization"][0]["name"], TRICKY);
+    let place = json_ld_of(&app, "/offices/alpha/").await;
+    assert_eq!(place["name"], TRICKY);
+
+    // In the head, the attributes are escaped: no raw `<` or `"` inside a content value.
+    for page_path in ["/", "/news/special/", "/offices/alpha/"] {
+        let page = get(&app, page_path).await.text();
+        let head = head(&page);
+        assert_eq!(head.matches("</script>").count(), 1, "{page_path}:\n{head}");
+        assert!(!head.contains("<!--"), "{page_path}");
+        assert!(!head.contains("<b>"), "{page_path}");
+        let site_name = meta(head, "og:site_name");
+        assert!(!site_name.contains(['<', '>', '"']), "{site_name}");
+        assert_eq!(unescape(site_name), TRICKY);
+    }
+}
+
+/// HTML character references as askama writes them, back to text.
+fn unescape(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find(';').expect("a closed reference") + start;
+        let reference = &rest[start + 1..end];
+        let c = match reference {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            _ => {
+                let code = reference.strip_prefix('#').expect("a numeric reference");
+                char::from_u32(code.parse().expect("decimal")).expect("a char")
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -152,6 +152,7 @@ impl Context<'_> {
         layout.is_home = false;
         layout.alternates.clear();
         layout.x_default = None;
+        layout.json_ld = None;
         for item in &mut layout.menu {
             item.current = None;
         }

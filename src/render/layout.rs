@@ -1,6 +1,6 @@
 //! The frame around every page: title and description, canonical and `hreflang` links,
-//! the link to the language's news feed, Open Graph and Twitter card tags, the language
-//! switcher, the menu with the current item marked, breadcrumbs, the draft,
+//! the link to the language's news feed, Open Graph and Twitter card tags, structured
+//! data, the language switcher, the menu with the current item marked, breadcrumbs, the draft,
 //! scheduled and translation notices, and the footer.
 
 use super::context::Context;
@@ -48,6 +48,11 @@ impl<'a> Context<'a> {
             locale_alternates,
             share_image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
             share_image_alt: site_title.clone(),
+            json_ld: self.structured_data(
+                shown,
+                lang,
+                &format!("{}{canonical_path}", site.base_url),
+            ),
             feed: format!(
                 "{}{}",
                 site.base_url,

@@ -6,6 +6,7 @@
 //! - [`resource`]: bytes, compression, ETag and type of one route;
 //! - `context`: what every page's render reads (site, assets, reverse indexes, links);
 //! - `layout`: the frame around every page;
+//! - `structured_data`: the schema.org JSON-LD in the head of pages with facts to give;
 //! - `page_kinds`, `listing`, `office_map`, `fixed_routes`: what each route shows;
 //! - `templates`: the askama template structs.
 
@@ -16,6 +17,7 @@ mod listing;
 mod office_map;
 mod page_kinds;
 pub mod resource;
+mod structured_data;
 mod templates;
 
 use std::collections::HashMap;

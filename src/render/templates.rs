@@ -91,6 +91,8 @@ pub struct Layout<'a> {
     /// The absolute URL of the image a shared page shows (1200 × 630 PNG), and its text.
     pub share_image: String,
     pub share_image_alt: String,
+    /// schema.org JSON-LD, escaped to stay inside its `<script>`.
+    pub json_ld: Option<String>,
     pub site_title: String,
     pub organisation: String,
     pub organisation_url: String,
