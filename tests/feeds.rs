@@ -533,6 +533,14 @@ async fn titles_with_markup_characters_stay_valid_xml_json_and_html() {
         "2021-11-01T00:00:00Z"
     );
 
+    // The sitemap keeps the day a page last changed at its precision.
+    let sitemap = get(&app, "/sitemap.xml").await.text();
+    roxmltree::Document::parse(&sitemap).expect("the sitemap parses");
+    assert!(
+        sitemap
+            .contains("<loc>https://fixture.example/news/special/</loc><lastmod>2021-11</lastmod>")
+    );
+
     // JSON-LD reads back the same text, at the dates' precision, and never closes early.
     let news = json_ld_of(&app, "/news/special/").await;
     assert_eq!(news["headline"], TRICKY);
