@@ -5,8 +5,17 @@
 /// Pages per listing page (`/news/`, `/news/page/2/`, ...).
 pub const PAGE_SIZE: usize = 20;
 
-/// Routes every site has beside its pages and media.
-pub const FIXED_ROUTES: [&str; 3] = ["/robots.txt", "/sitemap.xml", "/healthz"];
+/// Routes every site has beside its pages and media. Each other language also has its
+/// own news feed under its prefix: see [`feed_path`].
+pub const FIXED_ROUTES: [&str; 4] = ["/robots.txt", "/sitemap.xml", "/healthz", FEED_PATH];
+
+/// The Atom feed of news in the default language.
+pub const FEED_PATH: &str = "/feed.xml";
+
+/// The news feed of `lang`: `/feed.xml` for the default language, `/tr/feed.xml`.
+pub fn feed_path(lang: &str, default_lang: &str) -> String {
+    format!("{}{FEED_PATH}", lang_prefix(lang, default_lang))
+}
 
 /// A URL path that stays inside the site: it starts with `/` and has no `.` or `..`
 /// segment, backslash or NUL. The loader checks aliases with it, the server decoded
@@ -79,6 +88,13 @@ mod tests {
     fn language_prefix_is_empty_for_the_default_language() {
         assert_eq!(lang_prefix("en", "en"), "");
         assert_eq!(lang_prefix("tr", "en"), "/tr");
+    }
+
+    #[test]
+    fn each_language_has_its_feed_under_its_prefix() {
+        assert_eq!(feed_path("en", "en"), "/feed.xml");
+        assert_eq!(feed_path("tr", "en"), "/tr/feed.xml");
+        assert!(FIXED_ROUTES.contains(&feed_path("en", "en").as_str()));
     }
 
     #[test]

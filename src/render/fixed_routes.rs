@@ -1,10 +1,12 @@
-//! The routes every site has beside its pages: `robots.txt`, `sitemap.xml` (through an
-//! askama template, which escapes) and the 404 page of each language.
+//! The routes every site has beside its pages: `robots.txt`, `sitemap.xml` and the Atom
+//! feed of news of each language (through askama templates, which escape) and the 404
+//! page of each language.
 
 use askama::Template;
 
 use super::context::Context;
 use super::templates::NotFoundTemplate;
+use crate::content::{Page, PageDate, Section, urls};
 
 /// One `<url>` of the sitemap.
 struct SitemapUrl {
@@ -21,7 +23,116 @@ struct SitemapTemplate {
     urls: Vec<SitemapUrl>,
 }
 
+/// One `<entry>` of a news feed.
+struct FeedEntry {
+    /// The absolute canonical URL of the version shown.
+    id: String,
+    title: String,
+    /// RFC 3339: `updated`, else `date`.
+    updated: String,
+    published: String,
+    /// The absolute URL of the item for a reader of the feed's language.
+    href: String,
+    summary: String,
+    /// The language of the entry when it is not the feed's (an untranslated item).
+    lang: Option<String>,
+}
+
+/// An Atom feed (RFC 4287) of the published news of one language.
+#[derive(Template)]
+#[template(path = "feed.xml")]
+struct FeedTemplate {
+    lang: String,
+    id: String,
+    title: String,
+    updated: String,
+    author: String,
+    author_uri: String,
+    self_href: String,
+    alternate: String,
+    entries: Vec<FeedEntry>,
+}
+
+/// A date as RFC 3339, at its first moment (`2017` is `2017-01-01T00:00:00Z`).
+fn rfc3339(date: PageDate) -> String {
+    date.at.to_string()
+}
+
 impl Context<'_> {
+    /// The Atom feed of `lang`: every published news item, newest first, each in its
+    /// translation where there is one, else in its original language.
+    pub(super) fn feed(&self, lang: &str) -> Result<String, askama::Error> {
+        let site = self.site;
+        let absolute = |path: &str| format!("{}{path}", site.base_url);
+        // Each entry with the moment it last changed.
+        let entries: Vec<(PageDate, FeedEntry)> = self
+            .members
+            .get(&Section::News)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|original| !original.is_hidden())
+            .filter_map(|original| {
+                let (shown, fallback) = site.localized(&original.key, lang)?;
+                // A hidden translation (seen only with `--drafts`) gives way to its original.
+                let (shown, fallback): (&Page, bool) = if shown.is_hidden() {
+                    (original, true)
+                } else {
+                    (shown, fallback)
+                };
+                let published = shown.date.or(original.date)?;
+                let updated = shown.updated.unwrap_or(published);
+                let href = if fallback {
+                    format!("{}{}", site.lang_prefix(lang), original.path)
+                } else {
+                    shown.path.clone()
+                };
+                let entry = FeedEntry {
+                    id: absolute(&shown.path),
+                    title: shown.title.clone(),
+                    updated: rfc3339(updated),
+                    published: rfc3339(published),
+                    href: absolute(&href),
+                    summary: shown.description.clone(),
+                    lang: (shown.lang != lang).then(|| shown.lang.clone()),
+                };
+                Some((updated, entry))
+            })
+            .collect();
+        let updated = entries
+            .iter()
+            .map(|(updated, _)| *updated)
+            .max()
+            .or_else(|| {
+                // No news yet: the newest date of any page, so that the feed stays the
+                // same from one build to the next.
+                site.pages
+                    .iter()
+                    .filter(|p| !p.is_hidden())
+                    .filter_map(|p| p.updated.max(p.date))
+                    .max()
+            })
+            .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), rfc3339);
+        let home = format!("{}/", site.lang_prefix(lang));
+        let alternate = site
+            .page(&Section::News.index_key(), site.default_language())
+            .filter(|p| !p.is_hidden())
+            .and_then(|_| site.url(&Section::News.index_key(), lang))
+            .unwrap_or_else(|| home.clone());
+        FeedTemplate {
+            lang: lang.to_owned(),
+            id: absolute(&home),
+            title: self.site_title(lang),
+            updated,
+            author: site.config.organisation.name.clone(),
+            author_uri: site.config.organisation.url.clone(),
+            self_href: absolute(&urls::feed_path(lang, site.default_language())),
+            alternate: absolute(&alternate),
+            entries: entries.into_iter().map(|(_, entry)| entry).collect(),
+        }
+        .render()
+    }
+
     /// The 404 page of `lang`: the home page's layout with the "not found" text.
     pub(super) fn not_found(&self, lang: &str) -> Result<String, askama::Error> {
         let ui = self.ui(lang);
@@ -41,6 +152,7 @@ impl Context<'_> {
         layout.is_home = false;
         layout.alternates.clear();
         layout.x_default = None;
+        layout.json_ld = None;
         for item in &mut layout.menu {
             item.current = None;
         }

@@ -1,10 +1,15 @@
 //! The frame around every page: title and description, canonical and `hreflang` links,
-//! the language switcher, the menu with the current item marked, breadcrumbs, the draft,
+//! the link to the language's news feed, Open Graph and Twitter card tags, structured
+//! data, the language switcher, the menu with the current item marked, breadcrumbs, the draft,
 //! scheduled and translation notices, and the footer.
 
 use super::context::Context;
 use super::templates::{Alternate, Crumb, Layout, MenuItem};
-use crate::content::{Page, PageKind, UiStrings};
+use crate::content::{Page, PageKind, Section, UiStrings, urls};
+
+/// The image shared pages show (`og:image`), under `static/`: 1200 × 630 pixels, made
+/// from `share.svg`, which says how.
+const SHARE_IMAGE: &str = "share.png";
 
 impl<'a> Context<'a> {
     /// The layout of `shown` for a visitor reading `lang`, with its canonical URL path.
@@ -21,15 +26,40 @@ impl<'a> Context<'a> {
         let x_default = (alternates.iter().filter(|a| a.translated).count() > 1)
             .then(|| alternates.first().map(|a| a.absolute.clone()))
             .flatten();
+        let site_title = self.site_title(lang);
+        let feed_title = match self.link(&Section::News.index_key(), lang) {
+            Some(news) => format!("{} · {site_title}", news.title),
+            None => site_title.clone(),
+        };
+        let locale_alternates = alternates
+            .iter()
+            .filter(|a| a.translated && !a.current)
+            .filter_map(|a| og_locale(&a.lang))
+            .collect();
         Layout {
             lang: lang.to_owned(),
             ui,
-            site_title: site
-                .config
-                .languages
-                .get(lang)
-                .and_then(|l| l.title.clone())
-                .unwrap_or_else(|| site.config.title.clone()),
+            og_type: if matches!(shown.kind, PageKind::NewsItem) {
+                "article"
+            } else {
+                "website"
+            },
+            locale: og_locale(lang),
+            locale_alternates,
+            share_image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
+            share_image_alt: site_title.clone(),
+            json_ld: self.structured_data(
+                shown,
+                lang,
+                &format!("{}{canonical_path}", site.base_url),
+            ),
+            feed: format!(
+                "{}{}",
+                site.base_url,
+                urls::feed_path(lang, site.default_language())
+            ),
+            feed_title,
+            site_title,
             organisation: site.config.organisation.name.clone(),
             organisation_url: site.config.organisation.url.clone(),
             title: shown.title.clone(),
@@ -53,6 +83,16 @@ impl<'a> Context<'a> {
             footer_offices: self.links(&self.offices, lang),
             footnote: self.has_kosovo.then(|| ui.kosovo_footnote.clone()),
         }
+    }
+
+    /// The site's title in `lang`: its `[languages.X] title`, else the top-level one.
+    pub(super) fn site_title(&self, lang: &str) -> String {
+        let config = &self.site.config;
+        config
+            .languages
+            .get(lang)
+            .and_then(|l| l.title.clone())
+            .unwrap_or_else(|| config.title.clone())
     }
 
     /// The page in every language of the site, for the switcher and `hreflang`.
@@ -136,5 +176,37 @@ fn banner(shown: &Page, ui: &UiStrings) -> Option<String> {
             .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d)))
     } else {
         None
+    }
+}
+
+/// The Open Graph locale (`language_TERRITORY`) of a site language, for the languages of
+/// the region and a few more; others have none (`og:locale` is then left out).
+fn og_locale(lang: &str) -> Option<&'static str> {
+    Some(match lang {
+        "en" => "en_GB",
+        "tr" => "tr_TR",
+        "sq" => "sq_AL",
+        "sr" => "sr_RS",
+        "bs" => "bs_BA",
+        "hr" => "hr_HR",
+        "mk" => "mk_MK",
+        "cnr" => "cnr_ME",
+        "sl" => "sl_SI",
+        "el" => "el_GR",
+        "de" => "de_AT",
+        "fr" => "fr_FR",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::og_locale;
+
+    #[test]
+    fn open_graph_locales_name_a_territory() {
+        assert_eq!(og_locale("en"), Some("en_GB"));
+        assert_eq!(og_locale("tr"), Some("tr_TR"));
+        assert_eq!(og_locale("xx"), None);
     }
 }

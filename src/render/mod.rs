@@ -6,6 +6,7 @@
 //! - [`resource`]: bytes, compression, ETag and type of one route;
 //! - `context`: what every page's render reads (site, assets, reverse indexes, links);
 //! - `layout`: the frame around every page;
+//! - `structured_data`: the schema.org JSON-LD in the head of pages with facts to give;
 //! - `page_kinds`, `listing`, `office_map`, `fixed_routes`: what each route shows;
 //! - `request_pages`, `project_filters`: pages made per request (search, filters);
 //! - `templates`: the askama template structs.
@@ -20,6 +21,7 @@ mod project_filters;
 mod related;
 mod request_pages;
 pub mod resource;
+mod structured_data;
 mod templates;
 
 use std::collections::HashMap;
@@ -93,6 +95,7 @@ impl RenderedSite {
 }
 
 const HTML: &str = "text/html; charset=utf-8";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
 
 /// A route's body before its [`Resource`] is made: path, content type, cache policy.
 type RawRoute = (String, &'static str, CachePolicy, Vec<u8>);
@@ -131,6 +134,14 @@ pub fn render(
         CachePolicy::Page,
         ctx.sitemap()?.into_bytes(),
     ));
+    for language in &site.languages {
+        raw.push((
+            crate::content::urls::feed_path(&language.code, site.default_language()),
+            ATOM,
+            CachePolicy::Page,
+            ctx.feed(&language.code)?.into_bytes(),
+        ));
+    }
 
     let mut rendered = RenderedSite {
         next_publication: site.next_publication,

@@ -80,6 +80,19 @@ pub struct Layout<'a> {
     /// The visitor's language (interface text).
     pub lang: String,
     pub ui: &'a UiStrings,
+    /// The absolute URL of the Atom feed of news in `lang`, and its title.
+    pub feed: String,
+    pub feed_title: String,
+    /// `og:type`: `article` on news items, else `website`.
+    pub og_type: &'static str,
+    /// `og:locale` of `lang` and of the page's other translations (`en_GB`).
+    pub locale: Option<&'static str>,
+    pub locale_alternates: Vec<&'static str>,
+    /// The absolute URL of the image a shared page shows (1200 × 630 PNG), and its text.
+    pub share_image: String,
+    pub share_image_alt: String,
+    /// schema.org JSON-LD, escaped to stay inside its `<script>`.
+    pub json_ld: Option<String>,
     pub site_title: String,
     pub organisation: String,
     pub organisation_url: String,
@@ -108,6 +121,18 @@ pub struct Layout<'a> {
     pub favicon: String,
     pub footer_offices: Vec<Link>,
     pub footnote: Option<String>,
+}
+
+impl Layout<'_> {
+    /// The title a shared page shows (`og:title`): the site's on the home page, else the
+    /// page's own.
+    pub fn share_title(&self) -> &str {
+        if self.is_home {
+            &self.site_title
+        } else {
+            &self.title
+        }
+    }
 }
 
 #[derive(Template)]

@@ -45,6 +45,11 @@ impl<'a> Routes<'a> {
             hidden: BTreeSet::new(),
             aliases: HashMap::new(),
         };
+        for language in languages {
+            routes
+                .visible
+                .insert(urls::feed_path(&language.code, default_lang));
+        }
         let own_paths: HashMap<(&str, &str), &str> = drafts
             .iter()
             .map(|d| {
