@@ -86,7 +86,11 @@ pub fn run(
     let stopped = stop.subscribe();
     let mut background = Some(background);
     let mut threads = Vec::with_capacity(listeners.len());
+    // No thread serves before the signal handlers exist: a SIGTERM that arrives while
+    // the first requests are answered must drain, not kill.
+    let ready = std::sync::Arc::new(std::sync::Barrier::new(listeners.len()));
     for (index, listener) in listeners.into_iter().enumerate() {
+        let ready = ready.clone();
         let app = app.clone();
         let mut stopped = stopped.clone();
         let stop = (index == 0).then(|| stop.clone());
@@ -98,9 +102,12 @@ pub fn run(
                     .enable_all()
                     .build()?;
                 runtime.block_on(async move {
-                    if let Some(stop) = stop {
+                    let signals = stop.map(|stop| shutdown_signal().map(|s| (s, stop)));
+                    ready.wait();
+                    if let Some(signals) = signals {
+                        let (signalled, stop) = signals?;
                         tokio::spawn(async move {
-                            shutdown_signal().await;
+                            signalled.await;
                             let _ = stop.send(true);
                         });
                     }
@@ -173,27 +180,27 @@ async fn serve(
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// A future that completes on Ctrl-C or SIGTERM, with both handlers installed before it
+/// returns.
+#[cfg(unix)]
+fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
