@@ -10,18 +10,11 @@
 //!
 //! Owns the filter and the formats. Must not know what the lines say.
 
-use std::fmt;
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::FmtContext;
-use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
-use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::LogFormat;
 
@@ -42,7 +35,7 @@ pub fn init(format: LogFormat) {
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => log.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => log.with_ansi(false).event_format(JsonLines).init(),
+        LogFormat::Json => log.json().flatten_event(true).with_ansi(false).init(),
     }
 }
 
@@ -59,91 +52,11 @@ pub fn eprint(level: Level, text: &str) {
     }
 }
 
-/// One JSON object per event, on one line: `timestamp`, `level`, `target`, `message` and
-/// the event's other fields side by side, as tracing-subscriber's
-/// `json().flatten_event(true)` writes them.
-struct JsonLines;
-
-impl<S, N> FormatEvent<S, N> for JsonLines
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        _: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let metadata = event.metadata();
-        let mut fields = JsonFields::default();
-        event.record(&mut fields);
-        let mut timestamp = String::new();
-        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
-        let mut line = fields.values;
-        line.insert("timestamp".into(), timestamp.into());
-        line.insert("level".into(), metadata.level().as_str().into());
-        // Lines from the `log` crate carry their real target in a field.
-        let target = fields
-            .log_target
-            .unwrap_or_else(|| metadata.target().into());
-        line.insert("target".into(), target.into());
-        writeln!(writer, "{}", Value::Object(line))
-    }
-}
-
-/// An event's fields as JSON values.
-#[derive(Default)]
-struct JsonFields {
-    values: Map<String, Value>,
-    log_target: Option<String>,
-}
-
-impl JsonFields {
-    fn insert(&mut self, field: &Field, value: Value) {
-        match field.name() {
-            "log.target" => self.log_target = value.as_str().map(str::to_owned),
-            // The rest of what the `log` crate adds (file, line, module) says nothing to
-            // an operator.
-            name if name.starts_with("log.") => {}
-            name => {
-                self.values.insert(name.to_owned(), value);
-            }
-        }
-    }
-}
-
-impl Visit for JsonFields {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.insert(field, Value::String(format!("{value:?}")));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.insert(field, value.into());
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.insert(field, value.into());
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.insert(field, value.into());
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.insert(field, value.into());
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.insert(field, value.into());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use super::*;
+    use serde_json::Value;
 
     /// A writer into memory, for one test's subscriber.
     #[derive(Clone, Default)]
@@ -166,8 +79,9 @@ mod tests {
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
+            .json()
+            .flatten_event(true)
             .with_ansi(false)
-            .event_format(JsonLines)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(routes = 3, ms = 1.5, live = true, "rebuilt\nin \"full\"");
