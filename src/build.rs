@@ -81,7 +81,12 @@ pub fn build_uncompressed(
     };
     let mut rendered = render::render(&site, assets, options.live_reload)
         .map_err(|error| failed(error.to_string()))?;
+    let indexing = std::time::Instant::now();
     let pages = RequestPages::new(site, assets.clone(), options.live_reload).map_err(failed)?;
+    tracing::info!(
+        ms = indexing.elapsed().as_millis() as u64,
+        "built the search index"
+    );
     rendered.on_request = Some(Arc::new(pages));
     Ok(rendered)
 }
