@@ -11,32 +11,32 @@ fn dots_its_i(lang: &str) -> bool {
 /// `text` in lower case by the rules of `lang`: Turkish `İSTANBUL` → `istanbul`,
 /// `IĞDIR` → `ığdır`.
 pub fn lowercase(text: &str, lang: &str) -> String {
-    if !dots_its_i(lang) {
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            'I' => out.push('ı'),
-            'İ' => out.push('i'),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
+    change_case(text, lang, [('I', 'ı'), ('İ', 'i')], |c, out| {
+        out.extend(c.to_lowercase())
+    })
 }
 
 /// `text` in upper case by the rules of `lang`: Turkish `istanbul` → `İSTANBUL`,
 /// `ığdır` → `IĞDIR`.
 pub fn uppercase(text: &str, lang: &str) -> String {
-    if !dots_its_i(lang) {
-        return text.to_uppercase();
-    }
+    change_case(text, lang, [('i', 'İ'), ('ı', 'I')], |c, out| {
+        out.extend(c.to_uppercase())
+    })
+}
+
+/// `text` with each letter changed by `change`, except that in a language that dots its
+/// i the two i's change as `dotted` says.
+fn change_case(
+    text: &str,
+    lang: &str,
+    dotted: [(char, char); 2],
+    change: fn(char, &mut String),
+) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            'i' => out.push('İ'),
-            'ı' => out.push('I'),
-            c => out.extend(c.to_uppercase()),
+        match dotted.iter().find(|(from, _)| *from == c) {
+            Some((_, to)) if dots_its_i(lang) => out.push(*to),
+            _ => change(c, &mut out),
         }
     }
     out

@@ -124,22 +124,30 @@ mod tests {
 
     #[test]
     fn marks_case_and_endings_do_not_matter() {
-        same("Türkiye", "turkiye", "en");
-        same("TÜRKIYE", "turkiye", "en");
-        same("Priština", "pristina", "en");
-        same("returning", "return", "en");
-        same("IBM", "ibm", "en");
+        for (a, b) in [
+            ("Türkiye", "turkiye"),
+            ("TÜRKIYE", "turkiye"),
+            ("Priština", "pristina"),
+            ("returning", "return"),
+            ("IBM", "ibm"),
+        ] {
+            same(a, b, "en");
+        }
         assert!(terms("Türkiye", "en")[0].is_ascii());
     }
 
     #[test]
     fn turkish_dots_its_i() {
-        same("İstanbul", "istanbul", "tr");
-        same("IĞDIR", "ığdır", "tr");
-        same("sınırlar", "sınır", "tr");
-        same("ülkeler", "Ülke", "tr");
-        same("Göç", "goc", "tr");
         // ı folds to i too, so a visitor without a Turkish keyboard still finds it.
-        same("Istanbul", "istanbul", "tr");
+        for (a, b) in [
+            ("İstanbul", "istanbul"),
+            ("IĞDIR", "ığdır"),
+            ("sınırlar", "sınır"),
+            ("ülkeler", "Ülke"),
+            ("Göç", "goc"),
+            ("Istanbul", "istanbul"),
+        ] {
+            same(a, b, "tr");
+        }
     }
 }
