@@ -1,4 +1,4 @@
-//! The offices map as a visitor gets it on the offices page: the
+//! The offices map as a visitor gets it, on the offices page and the home page: the
 //! region's shapes, one link per office with its name, the main seat marked, labels that
 //! never overlap, markers where the frame in `static/map/region.json` puts their
 //! coordinates. Drives the real router over the `site` fixture and over the real content.
@@ -105,9 +105,9 @@ fn office<'a>(map: &'a str, href: &str) -> &'a str {
 }
 
 #[tokio::test]
-async fn the_offices_page_draws_the_region_with_a_link_per_office() {
+async fn the_offices_and_home_pages_draw_the_region_with_a_link_per_office() {
     let app = router();
-    for path in ["/offices/"] {
+    for path in ["/offices/", "/"] {
         let page = get(&app, path).await.text();
         let map = map_of(&page);
         assert!(
@@ -194,7 +194,7 @@ async fn markers_stand_where_the_frame_puts_their_coordinates() {
 #[tokio::test]
 async fn kosovo_is_named_with_its_asterisk_and_the_footnote_shows() {
     let app = router();
-    for path in ["/offices/"] {
+    for path in ["/offices/", "/"] {
         let page = get(&app, path).await.text();
         let map = map_of(&page);
         // The fixture's XK country is "Land K*": the map names Kosovo as its page does.
@@ -216,7 +216,10 @@ async fn the_map_speaks_the_visitors_language_and_stays_on_its_pages() {
     assert!(map.contains("href=\"/tr/offices/alpha/\""));
     assert!(map.contains(">Merkez ofis</text>"));
     let news = get(&app, "/news/").await.text();
-    assert!(!news.contains("office-map"), "only on the offices page");
+    assert!(
+        !news.contains("office-map"),
+        "only on the offices and home pages"
+    );
 }
 
 #[tokio::test]
@@ -227,7 +230,7 @@ async fn the_real_offices_are_all_labelled_apart() {
         base_url: None,
         live_reload: false,
     });
-    for path in ["/offices/", "/tr/offices/"] {
+    for path in ["/offices/", "/", "/tr/offices/", "/tr/"] {
         let page = get(&app, path).await.text();
         let map = map_of(&page);
         assert_labels_apart(map);

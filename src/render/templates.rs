@@ -113,6 +113,7 @@ pub struct HomeTemplate<'a> {
     pub figures: Vec<Figure>,
     pub news: Vec<Link>,
     pub entries: Vec<Link>,
+    pub map: Option<OfficeMap>,
 }
 
 #[derive(Template)]
