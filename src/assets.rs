@@ -32,7 +32,9 @@ impl Assets {
     pub fn embedded() -> Assets {
         let mut files = BTreeMap::new();
         for name in EmbeddedStatic::iter() {
-            if crate::content::source::is_ignored(&name) {
+            // `map/` holds the offices map's data and the script that made it: the renderer
+            // compiles the data in (`render::office_map`), and neither is a page asset.
+            if crate::content::source::is_ignored(&name) || name.starts_with("map/") {
                 continue;
             }
             if let Some(file) = EmbeddedStatic::get(&name) {

@@ -280,41 +280,6 @@ fn the_embedded_content_loads_without_problems() {
 }
 
 #[tokio::test]
-async fn the_offices_page_has_a_map_linking_every_office() {
-    let app = router();
-    let offices = get(&app, "/offices/").await.text();
-    let map = &offices[at(&offices, "<figure class=\"office-map\">")..at(&offices, "</figure>")];
-    assert!(map.contains("role=\"group\" aria-labelledby=\"office-map-title\""));
-    assert!(
-        !map.contains("role=\"img\""),
-        "an image role would hide the links inside"
-    );
-    assert!(map.contains("<title id=\"office-map-title\">Map of our offices: Alpha, Beta</title>"));
-    assert!(
-        map.contains("<a href=\"/offices/alpha/\">") && map.contains("<a href=\"/offices/beta/\">")
-    );
-    assert!(
-        map.contains("office-map__dot--main"),
-        "the main seat stands out"
-    );
-    // Beta lies north of Alpha (42.66 N against 41.01 N): a smaller y in the SVG.
-    let cy = |office: &str| -> f64 {
-        let from = &map[at(map, &format!("/offices/{office}/"))..];
-        let from = &from[at(from, "cy=\"") + 4..];
-        from[..at(from, "\"")].parse().unwrap()
-    };
-    assert!(cy("beta") < cy("alpha"));
-    let tr = get(&app, "/tr/offices/").await.text();
-    assert!(
-        tr.contains("Ofislerimizin haritası"),
-        "the map speaks the visitor's language"
-    );
-    assert!(tr.contains("<a href=\"/tr/offices/alpha/\">"));
-    let news = get(&app, "/news/").await.text();
-    assert!(!news.contains("office-map"), "only on the offices page");
-}
-
-#[tokio::test]
 async fn theme_cards_carry_their_icons() {
     let app = router();
     let themes = get(&app, "/themes/").await.text();

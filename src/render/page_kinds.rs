@@ -111,6 +111,7 @@ impl<'a> Context<'a> {
             figures: home.figures.clone(),
             news: self.links(news, page.lang),
             entries,
+            map: self.office_map(page.lang),
         }
         .render()
     }

@@ -144,6 +144,7 @@ pub struct HomeTemplate<'a> {
     pub figures: Vec<Figure>,
     pub news: Vec<Link>,
     pub entries: Vec<Link>,
+    pub map: Option<OfficeMap>,
 }
 
 #[derive(Template)]
@@ -153,37 +154,84 @@ pub struct PageTemplate<'a> {
     pub article: Article,
 }
 
-/// A schematic map of the offices: dots placed from their coordinates.
+/// The offices map: Natural Earth shapes of the region, and a marker and a label for
+/// each office. Everything placed is drawn twice, once per layer (a wide one, and one
+/// with larger text for narrow screens); CSS shows one.
 #[derive(Clone, Debug)]
 pub struct OfficeMap {
-    pub width: u32,
-    pub height: u32,
+    pub width: f64,
+    pub height: f64,
     /// Accessible name: what the map shows.
     pub title: String,
     pub note: String,
-    pub points: Vec<MapPoint>,
-    /// Lines of latitude and longitude every two degrees, with their labels.
-    pub grid: Vec<GridLine>,
+    pub land: Vec<MapLand>,
+    pub coast: &'static str,
+    pub borders: &'static str,
+    pub offices: Vec<MapOffice>,
+    /// Country names, once per layer.
+    pub layers: Vec<MapLayer>,
 }
 
 #[derive(Clone, Debug)]
-pub struct MapPoint {
-    pub x: f64,
-    pub y: f64,
-    pub label: String,
+pub struct MapLand {
+    pub iso: &'static str,
+    /// One of the region's partners, shaded apart.
+    pub region: bool,
+    pub d: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapOffice {
     pub href: String,
     pub main: bool,
-    /// Label to the left of the dot (near the right edge).
-    pub label_left: bool,
+    /// Marker and label, once per layer.
+    pub marks: Vec<MapMark>,
 }
 
 #[derive(Clone, Debug)]
-pub struct GridLine {
-    pub x1: f64,
-    pub y1: f64,
-    pub x2: f64,
-    pub y2: f64,
-    pub label: String,
+pub struct MapMark {
+    /// `wide` or `narrow`: the CSS hook that shows one layer.
+    pub layer: &'static str,
+    /// Hidden without CSS (`display="none"`): the narrow layer.
+    pub hidden: bool,
+    pub x: f64,
+    pub y: f64,
+    pub r: f64,
+    /// The main seat's star; other offices are dots.
+    pub star: Option<String>,
+    pub label: MapLabel,
+}
+
+/// A label's box and its lines of text.
+#[derive(Clone, Debug)]
+pub struct MapLabel {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub lines: Vec<MapText>,
+    /// The line back to its anchor, when the label had to move away.
+    pub leader: Option<[f64; 4]>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapText {
+    /// Centre of the line.
+    pub x: f64,
+    /// Baseline.
+    pub y: f64,
+    pub size: f64,
+    /// The estimated width the text is fitted to, so the box always holds it.
+    pub length: f64,
+    pub text: String,
+    pub class: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapLayer {
+    pub name: &'static str,
+    pub hidden: bool,
+    pub countries: Vec<MapLabel>,
 }
 
 #[derive(Template)]

@@ -1,0 +1,165 @@
+//! The offices map: the coastlines and borders of the Western Balkans, Türkiye and their
+//! neighbours (shapes and projection in [`projection`], from Natural Earth), a marker per
+//! office linked to its page (the main seat a star, with a line saying so), the region's
+//! countries named in the visitor's language, and labels placed by [`arrange`] and
+//! [`labels`] so none overlap. Everything placed is laid out twice, for a wide and a
+//! narrow layer ([`layer`]): a label readable on a 1280 px screen is a smudge at 320 px,
+//! and one readable at 320 px covers half the map at 1280, so CSS shows the layer that
+//! fits. This file turns the site's offices and countries into the [`OfficeMap`] the
+//! templates draw.
+
+mod arrange;
+mod labels;
+mod layer;
+mod projection;
+
+use layer::{LAYERS, draw_layer};
+use projection::REGION;
+
+use super::context::Context;
+use super::templates::{MapLand, MapLayer, MapMark, MapOffice, OfficeMap};
+use crate::content::{Page, PageKind, Section};
+
+/// An office as the map shows it.
+pub(super) struct Office {
+    pub href: String,
+    pub title: String,
+    pub main: bool,
+    pub at: (f64, f64),
+}
+
+/// A country's name and where it goes.
+pub(super) struct CountryName {
+    pub name: String,
+    /// Kosovo*, whose name the map must show.
+    pub kosovo: bool,
+    pub at: (f64, f64),
+}
+
+impl Context<'_> {
+    /// The map of the offices for a visitor reading `lang`; `None` without offices.
+    pub(super) fn office_map(&self, lang: &str) -> Option<OfficeMap> {
+        let ui = self.ui(lang);
+        let offices = self.map_offices(lang);
+        if offices.is_empty() {
+            return None;
+        }
+        let countries = self.map_countries(lang);
+        let region = &*REGION;
+        let drawn: Vec<(Vec<MapMark>, MapLayer)> = LAYERS
+            .iter()
+            .map(|layer| draw_layer(layer, &offices, &countries, &ui.main_seat))
+            .collect();
+        let mut marks: Vec<Vec<MapMark>> = offices.iter().map(|_| Vec::new()).collect();
+        let mut layers = Vec::new();
+        for (layer_marks, layer) in drawn {
+            for (i, mark) in layer_marks.into_iter().enumerate() {
+                marks[i].push(mark);
+            }
+            layers.push(layer);
+        }
+        let names: Vec<String> = offices
+            .iter()
+            .map(|o| match o.main {
+                true => format!("{} ({})", o.title, ui.main_seat),
+                false => o.title.clone(),
+            })
+            .collect();
+        Some(OfficeMap {
+            width: region.frame.width,
+            height: region.frame.height,
+            title: format!("{}: {}", ui.office_map, names.join(", ")),
+            note: ui.office_map_note.clone(),
+            land: region
+                .countries
+                .iter()
+                .map(|c| MapLand {
+                    iso: &c.iso,
+                    region: c.region,
+                    d: &c.d,
+                })
+                .collect(),
+            coast: &region.coast,
+            borders: &region.borders,
+            offices: offices
+                .into_iter()
+                .zip(marks)
+                .map(|(o, marks)| MapOffice {
+                    href: o.href,
+                    main: o.main,
+                    marks,
+                })
+                .collect(),
+            layers,
+        })
+    }
+
+    /// The offices inside the map's frame, placed from their front matter, in listing
+    /// order, the main seat first.
+    fn map_offices(&self, lang: &str) -> Vec<Office> {
+        let mut offices: Vec<Office> = self
+            .offices
+            .iter()
+            .filter_map(|page| {
+                let PageKind::Office(o) = &page.kind else {
+                    return None;
+                };
+                let at = REGION.frame.project(o.latitude, o.longitude)?;
+                let link = self.link(&page.key, lang)?;
+                Some(Office {
+                    href: link.href,
+                    title: link.title,
+                    main: o.main_seat,
+                    at,
+                })
+            })
+            .collect();
+        offices.sort_by_key(|o| !o.main);
+        offices
+    }
+
+    /// The names of the region's countries that have a page, in the visitor's language
+    /// (Kosovo* with its asterisk, as its page names it), Kosovo* first: its name is the
+    /// one the map must never leave out.
+    fn map_countries(&self, lang: &str) -> Vec<CountryName> {
+        let pages: &[&Page] = self
+            .members
+            .get(&Section::Countries)
+            .map_or(&[], Vec::as_slice);
+        let mut names: Vec<CountryName> = pages
+            .iter()
+            .filter_map(|page| {
+                let (shown, _) = self.site.localized(&page.key, lang)?;
+                let PageKind::Country(c) = &shown.kind else {
+                    return None;
+                };
+                let shape = REGION.countries.iter().find(|s| s.iso == c.iso)?;
+                let [x, y] = shape.label?;
+                Some(CountryName {
+                    name: c.name.clone(),
+                    kosovo: c.is_kosovo(),
+                    at: (x, y),
+                })
+            })
+            .collect();
+        names.sort_by_key(|n| !n.kosovo);
+        names
+    }
+}
+
+/// `41.01` -> `41.01° N`.
+pub(super) fn format_coordinate(value: f64, positive: char, negative: char) -> String {
+    let hemisphere = if value < 0.0 { negative } else { positive };
+    format!("{:.2}° {hemisphere}", value.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_read_with_their_hemisphere() {
+        assert_eq!(format_coordinate(41.0082, 'N', 'S'), "41.01° N");
+        assert_eq!(format_coordinate(-3.5, 'E', 'W'), "3.50° W");
+    }
+}
