@@ -36,6 +36,11 @@ pub fn embedded() -> Vec<SourceFile> {
 
 /// Every file under `dir`, sorted by path. Hidden files and editors' backup and swap files
 /// are skipped.
+///
+/// The folder is a jail: a symbolic link (to a file or a folder) is followed only when
+/// its target lies inside `dir`; one that leads out, or into a loop, is refused, and the
+/// whole read fails naming every such link and its target, so nothing from outside the
+/// content folder is ever read, let alone served.
 pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
     if !dir.join("site.toml").is_file() {
         return Err(io::Error::new(
@@ -46,32 +51,71 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
             ),
         ));
     }
+    let root = dir.canonicalize()?;
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
-        let entry = entry.map_err(io::Error::other)?;
+    let mut refused = Vec::new();
+    let mut walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let at = error.path().map_or(String::new(), |p| relative_to(dir, p));
+                refused.push(match error.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "{at}: a link that loops back to {}: remove it",
+                        ancestor.display()
+                    ),
+                    None => format!("{at}: {error}"),
+                });
+                continue;
+            }
+        };
+        let relative = relative_to(dir, entry.path());
+        if is_ignored(&relative) {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        let target = entry.path().canonicalize()?;
+        if !target.starts_with(&root) {
+            refused.push(format!(
+                "{relative} links to {}, outside the content folder: links may only point inside it",
+                target.display()
+            ));
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
-        let relative = entry
-            .path()
-            .strip_prefix(dir)
-            .map_err(io::Error::other)?
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        if is_ignored(&relative) {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", entry.path().display())))?;
+        let bytes = std::fs::read(&target)
+            .map_err(|e| io::Error::new(e.kind(), format!("{relative}: {e}")))?;
         files.push(SourceFile {
             path: relative,
             bytes,
         });
     }
+    if !refused.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            refused.join("\n"),
+        ));
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// `path` below `dir` as a content path with `/` separators.
+fn relative_to(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Hidden files and folders, and editors' temporary files (`x.md~`, `.x.md.swp`, `#x.md#`).
