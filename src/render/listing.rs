@@ -12,7 +12,7 @@ use crate::content::urls::{PAGE_SIZE, listing_page_path};
 use crate::content::{Page, Section};
 
 /// Page `n` of `pages`, with the paths of its neighbours.
-fn pagination(
+pub(super) fn pagination(
     label_pattern: &str,
     n: usize,
     pages: usize,

@@ -7,7 +7,8 @@ use askama::Template;
 
 use super::context::Context;
 use super::project_filters::ProjectQuery;
-use super::templates::{Pagination, SearchItem, SearchTemplate};
+use super::listing::pagination;
+use super::templates::{SearchItem, SearchTemplate};
 use crate::assets::Assets;
 use crate::content::{Section, Site};
 use crate::live_reload;
@@ -132,14 +133,8 @@ impl RequestPages {
             .iter()
             .filter_map(|s| ctx.link(&s.index_key(), lang))
             .collect();
-        let pagination = (results.pages > 1).then(|| Pagination {
-            label: ui
-                .page_of
-                .replace("{page}", &results.page.to_string())
-                .replace("{pages}", &results.pages.to_string()),
-            prev: (results.page > 1).then(|| format!("{action}?{}", with_query(results.page - 1))),
-            next: (results.page < results.pages)
-                .then(|| format!("{action}?{}", with_query(results.page + 1))),
+        let pagination = pagination(&ui.page_of, results.page, results.pages, |n| {
+            format!("{action}?{}", with_query(n))
         });
         SearchTemplate {
             summary,
