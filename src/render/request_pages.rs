@@ -6,8 +6,8 @@
 use askama::Template;
 
 use super::context::Context;
-use super::project_filters::ProjectQuery;
 use super::listing::pagination;
+use super::project_filters::ProjectQuery;
 use super::templates::{SearchItem, SearchTemplate};
 use crate::assets::Assets;
 use crate::content::{Section, Site};
