@@ -8,11 +8,39 @@ use askama::Template;
 use super::context::Context;
 use super::listing::pagination;
 use super::project_filters::ProjectQuery;
-use super::templates::{SearchItem, SearchTemplate};
+use super::templates::{Layout, Link, Pagination};
 use crate::assets::Assets;
 use crate::content::{Section, Site};
 use crate::live_reload;
 use crate::search::{MAX_QUERY_CHARS, SearchIndex};
+
+/// One search result as the page lists it.
+#[derive(Clone, Debug)]
+struct SearchItem {
+    title: String,
+    href: String,
+    /// The language of the title and snippet, when it is not the visitor's.
+    lang: Option<String>,
+    /// Escaped HTML with the matched words in `<mark>`, or the description.
+    snippet_html: Option<String>,
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchTemplate<'a> {
+    layout: Layout<'a>,
+    /// "12 results for “return”", or empty before a query.
+    summary: String,
+    /// Said when nothing matches.
+    none: Option<String>,
+    /// Said when the query was cut.
+    shortened: Option<String>,
+    items: Vec<SearchItem>,
+    /// Links to the sections, offered when nothing matches.
+    sections: Vec<Link>,
+    pagination: Option<Pagination>,
+}
 
 /// What the per-request pages read: the site they belong to and its search index.
 pub struct RequestPages {
@@ -117,16 +145,7 @@ impl RequestPages {
         for item in &mut layout.menu {
             item.current = None;
         }
-        let count = ui.number(results.total as u64);
-        let summary = match results.total {
-            _ if results.query.is_empty() => ui.search_empty.clone(),
-            0 => String::new(),
-            1 => ui.search_result_one.replace("{query}", &results.query),
-            _ => ui
-                .search_results
-                .replace("{count}", &count)
-                .replace("{query}", &results.query),
-        };
+        let summary = summary(ui, &results);
         let none = (results.total == 0 && !results.query.is_empty())
             .then(|| ui.search_none.replace("{query}", &results.query));
         let sections = Section::ALL
@@ -168,5 +187,19 @@ impl RequestPages {
         } else {
             html
         }
+    }
+}
+
+/// "12 results for “return”", or how to search before a query, or nothing when nothing
+/// matched (the page says that apart).
+fn summary(ui: &crate::content::UiStrings, results: &crate::search::Results) -> String {
+    match results.total {
+        _ if results.query.is_empty() => ui.search_empty.clone(),
+        0 => String::new(),
+        1 => ui.search_result_one.replace("{query}", &results.query),
+        total => ui
+            .search_results
+            .replace("{count}", &ui.number(total as u64))
+            .replace("{query}", &results.query),
     }
 }

@@ -345,34 +345,6 @@ pub struct NotFoundTemplate<'a> {
     pub layout: Layout<'a>,
 }
 
-/// One search result as the page lists it.
-#[derive(Clone, Debug)]
-pub struct SearchItem {
-    pub title: String,
-    pub href: String,
-    /// The language of the title and snippet, when it is not the visitor's.
-    pub lang: Option<String>,
-    /// Escaped HTML with the matched words in `<mark>`, or the description.
-    pub snippet_html: Option<String>,
-    pub description: String,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-pub struct SearchTemplate<'a> {
-    pub layout: Layout<'a>,
-    /// "12 results for “return”", or empty before a query.
-    pub summary: String,
-    /// Said when nothing matches.
-    pub none: Option<String>,
-    /// Said when the query was cut.
-    pub shortened: Option<String>,
-    pub items: Vec<SearchItem>,
-    /// Links to the sections, offered when nothing matches.
-    pub sections: Vec<Link>,
-    pub pagination: Option<Pagination>,
-}
-
 /// One value of a project facet: a link that sets or clears it, with its count.
 #[derive(Clone, Debug)]
 pub struct FacetValue {
