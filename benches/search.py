@@ -8,7 +8,8 @@ and its resident memory once serving.
     benches/search.py [CONTENT_DIR]                  # default: content/
     benches/search.py --corpus PAGES                 # a tree made by gen-corpus.py
 
-Uses the release binary (.ci/wbt-site-binary --release builds it). Only 127.0.0.1 is used.
+Uses the release binary (.ci/wbt-site-binary --release builds it; WBT_SITE_BIN names
+another). Only 127.0.0.1 is used.
 """
 import http.client
 import os
@@ -56,8 +57,9 @@ def timed_gets(port, paths):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     os.chdir(root)
-    binary = subprocess.run([".ci/wbt-site-binary", "--release"], check=True,
-                            capture_output=True, text=True).stdout.strip()
+    binary = os.environ.get("WBT_SITE_BIN") or subprocess.run(
+        [".ci/wbt-site-binary", "--release"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     work = tempfile.TemporaryDirectory()
     content = "content"
     if len(sys.argv) > 2 and sys.argv[1] == "--corpus":
