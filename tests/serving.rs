@@ -246,3 +246,20 @@ async fn robots_and_sitemap_list_published_pages_only() {
     assert!(!sitemap.contains("draft-item"));
     assert!(!sitemap.contains("future-item"));
 }
+
+#[tokio::test]
+async fn accept_encoding_q_values_are_honoured_end_to_end() {
+    let app = common::router();
+    for (accept, expected) in [
+        ("br;q=0, *", "gzip"),
+        ("br;q=0.5, gzip;q=1", "gzip"),
+        ("gzip;q=0.2, br;q=0.9", "br"),
+        ("*;q=0, identity", ""),
+        ("br;q=0, gzip;q=0", ""),
+        ("GZIP;Q=0.5, Br;q=0.8;x=1", "br"),
+    ] {
+        let page = common::get_with(&app, "/about/", &[("accept-encoding", accept)]).await;
+        assert_eq!(page.status, 200, "{accept}");
+        assert_eq!(page.header("content-encoding"), expected, "{accept}");
+    }
+}

@@ -29,27 +29,67 @@ fn list_items(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<It
         .flat_map(|v| v.split(','))
 }
 
-/// Picks brotli, then gzip, when the resource has that body and the client accepts it
-/// (q > 0).
+/// The body to send, by RFC 9110 §12.5.3: each coding's q-value comes from its own entry
+/// in `Accept-Encoding`, else from `*`; a coding with q = 0 is never sent; among the
+/// bodies the resource has, the highest q wins, brotli before gzip before identity on a
+/// tie. Identity is acceptable unless excluded, and unnamed it comes last. Without the header, identity (as nginx
+/// does: a client that names no coding may decode none). Malformed parameters are ignored.
 fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
-    let accepts = |name: &str| {
-        list_items(headers, header::ACCEPT_ENCODING).any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .filter_map(|q| q.trim().parse::<f32>().ok())
-                .next()
-                .unwrap_or(1.0);
-            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
-        })
-    };
-    if resource.brotli.is_some() && accepts("br") {
-        Encoding::Brotli
-    } else if resource.gzip.is_some() && accepts("gzip") {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
+    if headers.get(header::ACCEPT_ENCODING).is_none() {
+        return Encoding::Identity;
+    }
+    let mut star = None;
+    let mut explicit: [Option<u16>; 3] = [None; 3];
+    for item in list_items(headers, header::ACCEPT_ENCODING) {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let q = parts.filter_map(quality).last().unwrap_or(1000);
+        let slot = match coding.to_ascii_lowercase().as_str() {
+            "br" => &mut explicit[0],
+            "gzip" | "x-gzip" => &mut explicit[1],
+            "identity" => &mut explicit[2],
+            "*" => &mut star,
+            _ => continue,
+        };
+        *slot = Some(q);
+    }
+    let q = |index: usize, default: u16| explicit[index].or(star).unwrap_or(default);
+    let candidates = [
+        (Encoding::Brotli, resource.brotli.is_some(), q(0, 0)),
+        (Encoding::Gzip, resource.gzip.is_some(), q(1, 0)),
+        // Unnamed, identity is acceptable but the least preferred (q = 0.001).
+        (Encoding::Identity, true, explicit[2].or(star).unwrap_or(1)),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, available, q)| *available && *q > 0)
+        .fold(
+            None,
+            |best: Option<(Encoding, u16)>, (encoding, _, q)| match best {
+                Some((_, best_q)) if best_q >= q => best,
+                _ => Some((encoding, q)),
+            },
+        )
+        .map_or(Encoding::Identity, |(encoding, _)| encoding)
+}
+
+/// A `q=` parameter as thousandths (`q=0.5` → 500); `None` for any other or malformed
+/// parameter, which is then ignored.
+fn quality(parameter: &str) -> Option<u16> {
+    let (name, value) = parameter.split_once('=')?;
+    if !name.trim().eq_ignore_ascii_case("q") {
+        return None;
+    }
+    let value = value.trim();
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = fraction.parse::<u16>().unwrap_or(0) * 10u16.pow(3 - fraction.len() as u32);
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -162,8 +202,8 @@ mod tests {
         resource
     }
 
-    /// The choice as it stands: brotli before gzip whatever the client's order or
-    /// q-values, any q > 0 (or none, or one that does not parse) accepts.
+    /// RFC 9110 §12.5.3: the highest q wins among the bodies there are, brotli before
+    /// gzip before identity on a tie; q = 0 excludes; `*` covers codings not named.
     #[test]
     fn encoding_follows_accept_encoding_and_the_bodies_there_are() {
         let both = resource(true, true);
@@ -171,30 +211,60 @@ mod tests {
         let neither = resource(false, false);
         for (accept, resource, expected) in [
             (&[][..], &both, Identity),
+            (&[""][..], &both, Identity),
             (&["gzip"][..], &both, Gzip),
             (&["br"], &both, Brotli),
             (&["gzip, br"], &both, Brotli),
-            (&["gzip;q=1.0, br;q=0.1"], &both, Brotli),
+            (&["gzip;q=1.0, br;q=0.1"], &both, Gzip),
+            (&["br;q=0.5, gzip;q=1"], &both, Gzip),
+            (&["br;q=0.5, gzip;q=0.5"], &both, Brotli),
             (&["gzip", "br"], &both, Brotli),
             (&["BR"], &both, Brotli),
             (&["GZip"], &both, Gzip),
+            (&["x-gzip"], &both, Gzip),
             (&["*"], &both, Brotli),
             (&["*;q=0"], &both, Identity),
+            (&["br;q=0, *"], &both, Gzip),
             (&["br;q=0"], &both, Identity),
             (&["br;q=0, gzip"], &both, Gzip),
             (&[" br ; q=0.0 "], &both, Identity),
             (&["br;q=0.001"], &both, Brotli),
+            (&["br;Q=0"], &both, Identity),
             (&["br;q=x"], &both, Brotli),
-            (&["br;Q=0"], &both, Brotli),
+            (&["br;q=2"], &both, Brotli),
+            (&["br;q=0.5000"], &both, Brotli),
+            (&["gzip;level=9"], &both, Gzip),
+            (&["gzip;q=0.5, identity"], &both, Identity),
+            (&["identity;q=0, gzip;q=0.1"], &both, Gzip),
             (&["identity"], &both, Identity),
-            (&["x-gzip, brotli"], &both, Identity),
-            (&["deflate"], &both, Identity),
+            (&["brotli, deflate"], &both, Identity),
             (&["br, gzip"], &gzip_only, Gzip),
             (&["br"], &gzip_only, Identity),
             (&["br, gzip, *"], &neither, Identity),
+            (&["identity;q=0"], &neither, Identity),
         ] {
             let map = headers(header::ACCEPT_ENCODING, accept);
             assert_eq!(choose_encoding(&map, resource), expected, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn q_values_are_read_to_three_decimals_and_anything_else_is_ignored() {
+        for (parameter, expected) in [
+            ("q=1", Some(1000)),
+            ("q=1.000", Some(1000)),
+            ("Q=0.5", Some(500)),
+            (" q = 0.25 ", Some(250)),
+            ("q=0", Some(0)),
+            ("q=0.", Some(0)),
+            ("q=1.5", None),
+            ("q=0.1234", None),
+            ("q=-0", None),
+            ("q=", None),
+            ("level=1", None),
+            ("q", None),
+        ] {
+            assert_eq!(quality(parameter), expected, "{parameter:?}");
         }
     }
 
