@@ -43,7 +43,7 @@ fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
     for item in list_items(headers, header::ACCEPT_ENCODING) {
         let mut parts = item.split(';');
         let coding = parts.next().unwrap_or("").trim();
-        let q = parts.filter_map(quality).last().unwrap_or(1000);
+        let q = parts.filter_map(quality).next_back().unwrap_or(1000);
         let slot = match coding.to_ascii_lowercase().as_str() {
             "br" => &mut explicit[0],
             "gzip" | "x-gzip" => &mut explicit[1],
