@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::content::Section;
-use crate::content::file_name::is_slug;
+use crate::content::file_name::{is_slug, split_date_prefix};
 
 /// Writes the new page for `target` (`offices/tirana`, `news/new-centre`, `about-us`)
 /// under `content`, dated `today` where the section needs a date. Returns its path.
@@ -34,6 +34,8 @@ pub fn new_page(content: &Path, target: &str, today: jiff::civil::Date) -> io::R
         },
         None => (None, target),
     };
+    // A slug copied from a file name keeps one date: `2026-11-28-forum` is `forum`.
+    let slug = split_date_prefix(slug).map_or(slug, |(_, rest)| rest);
     if !is_slug(slug) {
         return Err(invalid(format!(
             "`{slug}` is not a usable page name: use lower-case letters, digits and `-`"

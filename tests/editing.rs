@@ -314,12 +314,45 @@ fn new_pages_start_with_their_sections_fields() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
 
-    // The placeholders are what `check` asks the editor to fill in.
+    // A new page is a draft that loads: its empty fields are warnings that say what to do,
+    // so a running preview never breaks; they become errors once the draft is published.
+    let (code, report) = check(dir.path());
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report.contains("offices/tirana.md:4:15: warning: `description` is empty: fill it in before you publish this draft"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`city` in [office] is empty: fill it in"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`iso` in [country] is empty: fill it in"),
+        "{report}"
+    );
+    let tirana = dir.path().join("offices/tirana.md");
+    let published = fs::read_to_string(&tirana)
+        .unwrap()
+        .replace("draft = true", "draft = false");
+    fs::write(&tirana, published).unwrap();
     let (code, report) = check(dir.path());
     assert_eq!(code, Some(1));
     assert!(
-        report.contains("offices/tirana.md:4:15: error: `description` is empty"),
+        report.contains("offices/tirana.md:4:15: error: `description` is empty\n"),
         "{report}"
     );
-    assert!(report.contains("`city` in [office] is empty"), "{report}");
+
+    // A slug copied from a file name keeps one date, and no date reaches the title.
+    let dated = Command::new(BIN)
+        .args(["new", "news/2026-11-28-forum", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        dated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dated.stderr)
+    );
+    let text = fs::read_to_string(dir.path().join(format!("news/{today}-forum.md"))).unwrap();
+    assert!(text.contains("title = \"Forum\""), "{text}");
 }

@@ -70,6 +70,10 @@ impl Loader<'_> {
         let mut keys: Vec<String> = Vec::new();
         for slug in names {
             let name = slug.get_ref();
+            if name.trim().is_empty() && draft.page.draft {
+                // An empty field of a draft is reported where it is written.
+                continue;
+            }
             match slugs.0.get(&(section, name.clone())) {
                 Some(key) if !keys.contains(key) => keys.push(key.clone()),
                 Some(_) => {}

@@ -22,6 +22,8 @@ pub(super) struct Problems<'t> {
     text: &'t str,
     front_offset: usize,
     list: Vec<Diagnostic>,
+    /// The page is a draft: a field it leaves empty is a warning, not yet an error.
+    draft: bool,
 }
 
 impl Problems<'_> {
@@ -49,13 +51,27 @@ impl Problems<'_> {
         match field {
             Some(value) if !value.get_ref().trim().is_empty() => value.get_ref().trim().to_owned(),
             Some(value) => {
-                self.error(value.span().start, format!("`{name}` is empty"));
+                self.unfinished(value.span().start, format!("`{name}` is empty"));
                 String::new()
             }
             None => {
                 self.error(0, format!("missing `{name}`: every page needs one"));
                 String::new()
             }
+        }
+    }
+
+    /// A field left empty: an error, or on a draft a warning that says it must be filled
+    /// in before the page is published.
+    fn unfinished(&mut self, offset: usize, message: String) {
+        if self.draft {
+            self.at(
+                Severity::Warning,
+                self.front_offset + offset,
+                format!("{message}: fill it in before you publish this draft"),
+            );
+        } else {
+            self.error(offset, message);
         }
     }
 
@@ -71,7 +87,7 @@ impl Problems<'_> {
     pub(super) fn empty_fields(&mut self, table: Table, at: usize, fields: &[(&str, &str)]) {
         for (name, value) in fields {
             if value.trim().is_empty() {
-                self.error(at, format!("`{name}` in [{}] is empty", table.name()));
+                self.unfinished(at, format!("`{name}` in [{}] is empty", table.name()));
             }
         }
     }
@@ -125,6 +141,7 @@ impl Loader<'_> {
             text: &text,
             front_offset: split.front_offset,
             list: Vec::new(),
+            draft: fm.draft,
         };
         let page = self.common_fields(&fm, &name, languages, &mut problems);
         let kind = self.section_kind(&fm, &name, page.date.is_some(), &mut problems);

@@ -99,7 +99,7 @@ fn office(table: &Spanned<OfficeTable>, problems: &mut Problems) -> Office {
 fn country(table: &Spanned<CountryTable>, problems: &mut Problems) -> Country {
     let country = table.get_ref();
     let iso = country.iso.get_ref();
-    if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !iso.is_empty() && (iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_uppercase())) {
         problems.error(
             country.iso.span().start,
             format!("`{iso}` is not an ISO 3166-1 alpha-2 code such as `RS` (Kosovo: `XK`)"),
@@ -108,7 +108,7 @@ fn country(table: &Spanned<CountryTable>, problems: &mut Problems) -> Country {
     problems.empty_fields(
         Table::Country,
         table.span().start,
-        &[("name", &country.name)],
+        &[("name", &country.name), ("iso", iso)],
     );
     Country {
         name: country.name.clone(),
