@@ -144,7 +144,7 @@ fn bad_language_input_is_reported_at_its_place() {
     let all = found.join("\n");
     assert!(
         all.contains(
-            "about.de.md:1:1: error: `de` in the file name is not a language of this site (en, tr)"
+            "about.de.md:1:1: error: `de` in the file name is not a language of this site (en, tr): to add it, put `[languages.de]` with `name = \"...\"` (the language's name in itself) in site.toml and create i18n/de.toml from i18n/en.toml"
         ),
         "{all}"
     );

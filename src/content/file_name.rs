@@ -48,8 +48,9 @@ impl<'a> FileName<'a> {
             Some((_, lang)) => {
                 let known: Vec<_> = languages.iter().map(|l| l.code.as_str()).collect();
                 return Err(format!(
-                    "`{lang}` in the file name is not a language of this site ({}); \
-                     translations are named like `page.tr.md`",
+                    "`{lang}` in the file name is not a language of this site ({}): to add it, \
+                     put `[languages.{lang}]` with `name = \"...\"` (the language's name in \
+                     itself) in site.toml and create i18n/{lang}.toml from i18n/{default_lang}.toml",
                     known.join(", ")
                 ));
             }
@@ -177,6 +178,10 @@ mod tests {
         let error = FileName::parse("about.de.md", &langs).unwrap_err();
         assert!(error.contains("`de` in the file name"), "{error}");
         assert!(error.contains("(en, tr)"), "{error}");
+        assert!(
+            error.contains("[languages.de]") && error.contains("i18n/de.toml"),
+            "{error}"
+        );
     }
 
     #[test]
