@@ -9,7 +9,8 @@
 //! [`crate::live_reload`] turn that into responses and events.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
@@ -26,10 +27,27 @@ use crate::render::{CachePolicy, RenderedSite, Resource};
 /// How long the watcher waits for a burst of file events to settle.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
-/// A running watcher; dropping it stops watching.
-pub type Watcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+/// A running watch: the file watcher, and the thread that notices the content folder
+/// itself being deleted, replaced or restored (a branch switch, an rsync deploy), which
+/// file events alone cannot report once the folder they watched is gone. Dropping it
+/// stops both.
+pub struct Watcher {
+    _debouncer: Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>,
+    stop: Arc<AtomicBool>,
+}
 
-/// Watches `dir` and keeps `site` in step with it, sending on `reload` after each swap.
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How often the folder itself is looked at.
+const FOLDER_CHECK: Duration = Duration::from_millis(250);
+
+/// Watches `dir`: on any change, rebuilds with `options` and swaps the result into
+/// `site` (or, on errors, keeps the last good site behind the error overlay), then tells
+/// open pages to reload.
 pub fn watch(
     dir: &Path,
     options: BuildOptions,
@@ -37,26 +55,82 @@ pub fn watch(
     site: SharedSite,
     reload: broadcast::Sender<()>,
 ) -> notify::Result<Watcher> {
+    let changed = {
+        let (options, assets, site, reload) = (
+            options.clone(),
+            assets.clone(),
+            site.clone(),
+            reload.clone(),
+        );
+        move || {
+            rebuild(&options, &assets, &site);
+            let _ = reload.send(());
+        }
+    };
+    let on_events = changed.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         let relevant = match result {
             Ok(events) => events.iter().any(|e| !e.kind.is_access()),
             Err(errors) => {
                 for error in errors {
-                    tracing::warn!(%error, "watching the content folder");
+                    tracing::debug!(%error, "watching the content folder");
                 }
                 false
             }
         };
         if relevant {
-            rebuild(&options, &assets, &site);
-            let _ = reload.send(());
+            on_events();
         }
     })?;
     debouncer.watch(dir, RecursiveMode::Recursive)?;
-    Ok(debouncer)
+    let debouncer = Arc::new(Mutex::new(debouncer));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (dir, watched, stopped) = (dir.to_owned(), debouncer.clone(), stop.clone());
+    std::thread::spawn(move || {
+        let mut seen = folder_identity(&dir);
+        while !stopped.load(Ordering::Relaxed) {
+            std::thread::sleep(FOLDER_CHECK);
+            let now = folder_identity(&dir);
+            if now == seen {
+                continue;
+            }
+            if now.is_some() {
+                if let Ok(mut debouncer) = watched.lock() {
+                    let _ = debouncer.unwatch(&dir);
+                    if let Err(error) = debouncer.watch(&dir, RecursiveMode::Recursive) {
+                        tracing::warn!(%error, "cannot watch the content folder again");
+                        continue;
+                    }
+                }
+                tracing::info!("the content folder is back: watching it again");
+            } else {
+                tracing::warn!("the content folder is gone: serving the last good site");
+            }
+            seen = now;
+            changed();
+        }
+    });
+    Ok(Watcher {
+        _debouncer: debouncer,
+        stop,
+    })
 }
 
-/// Builds the site again and swaps it in, or keeps the last good one under an overlay.
+/// The folder's device and inode, so that a folder deleted and made again, or replaced
+/// by a rename, counts as a new one; `None` while it is missing.
+fn folder_identity(dir: &Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((0, u64::from(metadata.is_dir())))
+    }
+}
+
 fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
     let started = Instant::now();
     match build::build(options, assets) {

@@ -356,3 +356,54 @@ fn new_pages_start_with_their_sections_fields() {
     let text = fs::read_to_string(dir.path().join(format!("news/{today}-forum.md"))).unwrap();
     assert!(text.contains("title = \"Forum\""), "{text}");
 }
+
+/// Waits until `path` on `server` contains `needle` (polling; the watcher acts on its own
+/// time), failing after ten seconds.
+async fn eventually(server: &Server, path: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = server.text(path).await;
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never showed {needle:?}:\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_content_folder_deleted_and_restored_comes_back_under_watch() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("content");
+    common::copy_dir(&common::fixture("site"), &dir);
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
+        .arg(&dir);
+    let server = Server::start(command);
+    assert!(server.text("/about/").await.contains("About the fixture"));
+
+    // A deploy that swaps the folder: gone for a moment, then back with new text.
+    let aside = parent.path().join("content.old");
+    fs::rename(&dir, &aside).unwrap();
+    eventually(&server, "/about/", "cannot read the content").await;
+    common::copy_dir(&aside, &dir);
+    let about = dir.join("about.md");
+    let text = fs::read_to_string(&about).unwrap();
+    fs::write(&about, text.replace("About the fixture", "About, restored")).unwrap();
+    eventually(&server, "/about/", "<h1>About, restored</h1>").await;
+
+    // And it is watched again: a later save shows too.
+    let text = fs::read_to_string(&about).unwrap();
+    fs::write(
+        &about,
+        text.replace("About, restored", "About, saved later"),
+    )
+    .unwrap();
+    eventually(&server, "/about/", "<h1>About, saved later</h1>").await;
+    let (code, _) = server.terminate();
+    assert_eq!(code, Some(0));
+}
