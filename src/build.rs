@@ -67,28 +67,47 @@ pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Ve
 
 /// Loads and renders the site as of now, without compressed bodies: what the server
 /// starts on while [`RenderedSite::compressed`] runs (compression is most of a large
-/// site's render time).
+/// site's render time). With the pages made per request (search, filters) and their index.
 pub fn build_uncompressed(
     options: &BuildOptions,
     assets: &Assets,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
-    let site = load(options, assets, Timestamp::now())?;
-    let failed = |error: String| {
-        vec![Diagnostic::file_error(
-            "templates",
-            format!("a template failed to render: {error}"),
-        )]
-    };
-    let mut rendered = render::render(&site, assets, options.live_reload)
-        .map_err(|error| failed(error.to_string()))?;
+    let (site, mut rendered) = load_and_render(options, assets)?;
     let indexing = std::time::Instant::now();
-    let pages = RequestPages::new(site, assets.clone(), options.live_reload).map_err(failed)?;
+    let pages =
+        RequestPages::new(site, assets.clone(), options.live_reload).map_err(template_failed)?;
     tracing::info!(
         ms = indexing.elapsed().as_millis() as u64,
         "built the search index"
     );
     rendered.on_request = Some(Arc::new(pages));
     Ok(rendered)
+}
+
+/// Loads and renders the site as of now, compressed, for a static export: no server will
+/// answer search or filters there, so no index is built for them.
+pub fn build_static(
+    options: &BuildOptions,
+    assets: &Assets,
+) -> Result<RenderedSite, Vec<Diagnostic>> {
+    Ok(load_and_render(options, assets)?.1.compressed())
+}
+
+fn load_and_render(
+    options: &BuildOptions,
+    assets: &Assets,
+) -> Result<(Site, RenderedSite), Vec<Diagnostic>> {
+    let site = load(options, assets, Timestamp::now())?;
+    let rendered = render::render(&site, assets, options.live_reload)
+        .map_err(|error| template_failed(error.to_string()))?;
+    Ok((site, rendered))
+}
+
+fn template_failed(error: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::file_error(
+        "templates",
+        format!("a template failed to render: {error}"),
+    )]
 }
 
 /// Publishes scheduled pages on time: whenever the served site says a page comes due,

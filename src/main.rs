@@ -228,7 +228,7 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     let options = build_options(args);
     let assets = Assets::embedded();
     let started = Instant::now();
-    let site = match build::build(&options, &assets) {
+    let site = match build::build_static(&options, &assets) {
         Ok(site) => site,
         Err(diagnostics) => {
             eprint_report(Level::ERROR, &diagnostics);
