@@ -113,6 +113,15 @@ fn values(ctx: &Context, project: &Page, facet: &str, lang: &str) -> Vec<(String
     }
 }
 
+/// A project with its values for each of [`FACETS`], in that order.
+type Faceted<'p> = (&'p Page, [Vec<(String, String)>; 4]);
+
+/// The values of facet `facet` in `faceted`.
+fn of<'f>(faceted: &'f Faceted, facet: &str) -> &'f [(String, String)] {
+    let index = FACETS.iter().position(|f| *f == facet).unwrap_or(3);
+    &faceted.1[index]
+}
+
 impl Context<'_> {
     /// The projects `query` selects, in listing order, and the filters to show; `false`
     /// when a filter names a value no project has (the page is then a 404).
@@ -122,24 +131,23 @@ impl Context<'_> {
         lang: &str,
         base: &str,
     ) -> (Vec<&Page>, Filters, bool) {
-        let projects = self
+        let projects: Vec<Faceted> = self
             .members
             .get(&Section::Projects)
-            .cloned()
-            .unwrap_or_default();
+            .into_iter()
+            .flatten()
+            .map(|p| (*p, FACETS.map(|facet| values(self, p, facet, lang))))
+            .collect();
         let ui = self.ui(lang);
-        let matches = |project: &Page, except: &str| {
+        let matches = |project: &Faceted, except: &str| {
             query.filters.iter().all(|(facet, wanted)| {
-                *facet == except
-                    || values(self, project, facet, lang)
-                        .iter()
-                        .any(|(value, _)| value == wanted)
+                *facet == except || of(project, facet).iter().any(|(value, _)| value == wanted)
             })
         };
         let selected: Vec<&Page> = projects
             .iter()
-            .copied()
             .filter(|p| matches(p, ""))
+            .map(|p| p.0)
             .collect();
         let mut filters = Filters::default();
         let mut known = true;
@@ -147,8 +155,8 @@ impl Context<'_> {
             // Counts among the projects the other filters select.
             let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
             for project in projects.iter().filter(|p| matches(p, facet)) {
-                for (value, label) in values(self, project, facet, lang) {
-                    counts.entry(value).or_insert((label, 0)).1 += 1;
+                for (value, label) in of(project, facet) {
+                    counts.entry(value.clone()).or_insert((label.clone(), 0)).1 += 1;
                 }
             }
             let active = query.filters.get(facet);
@@ -156,7 +164,7 @@ impl Context<'_> {
                 let label = counts
                     .get(wanted)
                     .map_or_else(|| wanted.clone(), |(label, _)| label.clone());
-                known &= self.is_known(facet, wanted, &projects, lang);
+                known &= self.is_known(facet, wanted, &projects);
                 filters.active.push((
                     ui.remove_filter.replace("{value}", &label),
                     format!("{base}{}", query.with(facet, None)),
@@ -185,12 +193,10 @@ impl Context<'_> {
         }
         (selected, filters, known)
     }
-}
 
-impl Context<'_> {
     /// A value the facet can have: a theme or country page's slug, a status, or a donor
     /// some project names.
-    fn is_known(&self, facet: &str, value: &str, projects: &[&Page], lang: &str) -> bool {
+    fn is_known(&self, facet: &str, value: &str, projects: &[Faceted]) -> bool {
         let section = match facet {
             "theme" => Section::Themes,
             "country" => Section::Countries,
@@ -198,7 +204,7 @@ impl Context<'_> {
             _ => {
                 return projects
                     .iter()
-                    .any(|p| values(self, p, facet, lang).iter().any(|(v, _)| v == value));
+                    .any(|p| of(p, facet).iter().any(|(v, _)| v == value));
             }
         };
         self.members
