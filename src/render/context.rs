@@ -94,23 +94,21 @@ impl<'a> Context<'a> {
     /// `lang`. Sections listed by title are sorted again by the titles the visitor reads,
     /// in the alphabet of their language; news keeps its order by date.
     pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link> {
-        let mut links: Vec<(i64, SortKey, &str, Link)> = pages
+        let links = pages
             .iter()
-            .filter_map(|p| {
-                let link = self.link(&p.key, lang)?;
+            .filter_map(|p| Some((*p, self.link(&p.key, lang)?)));
+        if pages.iter().any(|p| p.section == Some(Section::News)) {
+            return links.map(|(_, link)| link).collect();
+        }
+        let mut keyed: Vec<(i64, SortKey, &str, Link)> = links
+            .map(|(p, link)| {
                 let title_lang = link.lang.as_deref().unwrap_or(lang);
-                Some((
-                    p.weight,
-                    text::sort_key(&link.title, title_lang),
-                    p.key.as_str(),
-                    link,
-                ))
+                let key = text::sort_key(&link.title, title_lang);
+                (p.weight, key, p.key.as_str(), link)
             })
             .collect();
-        if !pages.iter().any(|p| p.section == Some(Section::News)) {
-            links.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-        }
-        links.into_iter().map(|(_, _, _, link)| link).collect()
+        keyed.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        keyed.into_iter().map(|(_, _, _, link)| link).collect()
     }
 
     pub(super) fn key_links(&self, keys: &[String], lang: &str) -> Vec<Link> {
