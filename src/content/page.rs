@@ -128,6 +128,13 @@ pub struct Project {
     pub website: Option<String>,
 }
 
+impl Project {
+    /// Under way now: shown with the "ongoing" style.
+    pub fn is_ongoing(&self) -> bool {
+        self.status == Some(ProjectStatus::Ongoing)
+    }
+}
+
 /// A project's budget: `about` when the source gives a rounded figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Budget {

@@ -8,7 +8,7 @@ use askama::Template;
 use super::context::Context;
 use super::office_map::format_coordinate;
 use super::templates::*;
-use crate::content::page::{Country, Home, Office, Person, Project, ProjectStatus, Theme};
+use crate::content::page::{Country, Home, Office, Person, Project, Theme};
 use crate::content::{Page, PageKind, Section, sort_for_listing};
 
 /// Related news lists on theme and country pages show the latest this many items.
@@ -122,18 +122,14 @@ impl<'a> Context<'a> {
             related: self.related_pages(page.original, page.lang),
             layout: page.layout,
             article: page.article,
-            city: office.city.clone(),
+            office,
             country: page
                 .original
                 .countries
                 .first()
                 .and_then(|c| self.link(c, lang)),
-            main_seat: office.main_seat,
             latitude: format_coordinate(office.latitude, 'N', 'S'),
             longitude: format_coordinate(office.longitude, 'E', 'W'),
-            address: office.address.clone(),
-            phone: office.phone.clone(),
-            email: office.email.clone(),
         }
         .render()
     }
@@ -160,8 +156,7 @@ impl<'a> Context<'a> {
             related: self.related_pages(page.original, page.lang),
             layout: page.layout,
             article: page.article,
-            name: country.name.clone(),
-            iso: country.iso.clone(),
+            country,
             profile: country
                 .profile
                 .iter()
@@ -218,11 +213,8 @@ impl<'a> Context<'a> {
             related: self.related_pages(page.original, page.lang),
             status: project.status.map(|s| ui.status(s).to_owned()),
             budget: project.budget.as_ref().map(|b| ui.budget(b)),
-            ongoing: project.status == Some(ProjectStatus::Ongoing),
             period,
-            donors: project.donors.clone(),
-            partners: project.partners.clone(),
-            website: project.website.clone(),
+            project,
             themes: self.key_links(&page.original.themes, page.lang),
             countries: self.key_links(&page.original.countries, page.lang),
             layout: page.layout,
@@ -252,10 +244,7 @@ fn person_page(person: &Person, page: Shown) -> Result<String, askama::Error> {
     PersonTemplate {
         layout: page.layout,
         article: page.article,
-        name: person.name.clone(),
-        role: person.role.clone(),
-        photo: person.photo.as_ref().map(|p| format!("/{p}")),
-        email: person.email.clone(),
+        person,
     }
     .render()
 }

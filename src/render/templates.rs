@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::content::UiStrings;
-use crate::content::page::Figure;
+use crate::content::page::{Country, Figure, Office, Person, Project};
 use crate::markdown::TocEntry;
 
 /// A link to another page, as listings and related lists show it.
@@ -255,14 +255,10 @@ pub struct OfficeTemplate<'a> {
     pub article: Article,
     /// Pages sharing the most themes and countries with this one.
     pub related: Vec<Link>,
-    pub city: String,
+    pub office: &'a Office,
     pub country: Option<Link>,
-    pub main_seat: bool,
     pub latitude: String,
     pub longitude: String,
-    pub address: Vec<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
 }
 
 #[derive(Template)]
@@ -272,8 +268,8 @@ pub struct CountryTemplate<'a> {
     pub article: Article,
     /// Pages sharing the most themes and countries with this one.
     pub related: Vec<Link>,
-    pub name: String,
-    pub iso: String,
+    pub country: &'a Country,
+    /// The country's migration profiles, in the visitor's language.
     pub profile: Vec<String>,
     pub offices: Vec<Link>,
     pub projects: Vec<Link>,
@@ -300,10 +296,7 @@ pub struct ThemeTemplate<'a> {
 pub struct PersonTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    pub name: Option<String>,
-    pub role: String,
-    pub photo: Option<String>,
-    pub email: Option<String>,
+    pub person: &'a Person,
 }
 
 #[derive(Template)]
@@ -313,13 +306,11 @@ pub struct ProjectTemplate<'a> {
     pub article: Article,
     /// Pages sharing the most themes and countries with this one.
     pub related: Vec<Link>,
+    pub project: &'a Project,
+    /// Status, budget and period in the visitor's language.
     pub status: Option<String>,
     pub budget: Option<String>,
-    pub ongoing: bool,
     pub period: String,
-    pub donors: Vec<String>,
-    pub partners: Vec<String>,
-    pub website: Option<String>,
     pub themes: Vec<Link>,
     pub countries: Vec<Link>,
 }
