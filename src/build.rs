@@ -67,20 +67,20 @@ pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Ve
 
 /// Loads and renders the site as of now, without compressed bodies: what the server
 /// starts on while [`RenderedSite::compressed`] runs (compression is most of a large
-/// site's render time). With the pages made per request (search, filters) and their index.
+/// site's render time). With the pages made per request (search, filters); their search
+/// index is built on a thread of its own, so serving need not wait for it, except under
+/// live preview, where it waits for the first search (a save must not cost a whole index).
 pub fn build_uncompressed(
     options: &BuildOptions,
     assets: &Assets,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
     let (site, mut rendered) = load_and_render(options, assets)?;
-    let indexing = std::time::Instant::now();
-    let pages =
-        RequestPages::new(site, assets.clone(), options.live_reload).map_err(template_failed)?;
-    tracing::info!(
-        ms = indexing.elapsed().as_millis() as u64,
-        "built the search index"
-    );
-    rendered.on_request = Some(Arc::new(pages));
+    let pages = Arc::new(RequestPages::new(site, assets.clone(), options.live_reload));
+    if !options.live_reload {
+        let pages = pages.clone();
+        std::thread::spawn(move || pages.prepare());
+    }
+    rendered.on_request = Some(pages);
     Ok(rendered)
 }
 

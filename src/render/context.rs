@@ -3,7 +3,9 @@
 //! Knows nothing of HTTP.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
+use super::related::RelatedIndex;
 use super::templates::Link;
 use crate::assets::Assets;
 use crate::content::{Page, PageKind, Section, Site, UiStrings};
@@ -20,6 +22,8 @@ pub(super) struct Context<'a> {
     pub(super) offices: Vec<&'a Page>,
     pub(super) members: HashMap<Section, Vec<&'a Page>>,
     pub(super) has_kosovo: bool,
+    /// Built on first use: pages made per request never need it.
+    related: OnceLock<RelatedIndex<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -50,7 +54,18 @@ impl<'a> Context<'a> {
             offices: members.get(&Section::Offices).cloned().unwrap_or_default(),
             members,
             has_kosovo,
+            related: OnceLock::new(),
         }
+    }
+
+    pub(super) fn related_index(&self) -> &RelatedIndex<'a> {
+        self.related.get_or_init(|| {
+            RelatedIndex::new(
+                Section::ALL
+                    .iter()
+                    .flat_map(|s| self.members[s].iter().copied()),
+            )
+        })
     }
 
     pub(super) fn ui(&self, lang: &str) -> &'a UiStrings {

@@ -2,6 +2,9 @@
 //! pages ranked by how many themes and countries they share with the page (a theme or
 //! country page counts as having itself), so a project in Türkiye on return is related to
 //! the return theme, to Türkiye, and to other return work in Türkiye, linked or not.
+//!
+//! Linear in the pages that share a topic with the page, not in the site: scores are
+//! counted in an array by candidate number and only the best few are sorted.
 
 use std::collections::HashMap;
 
@@ -11,6 +14,64 @@ use crate::content::{Page, PageKind};
 
 /// How many related pages a page lists.
 const RELATED: usize = 5;
+
+/// Every page a related list may name (section members, in the default language), and
+/// for each theme or country key the numbers of those that name it or are it.
+pub(super) struct RelatedIndex<'a> {
+    candidates: Vec<&'a Page>,
+    by_topic: HashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> RelatedIndex<'a> {
+    /// Indexes `members` (every section's members, originals only).
+    pub(super) fn new(members: impl Iterator<Item = &'a Page>) -> Self {
+        let candidates: Vec<&Page> = members.collect();
+        let mut by_topic: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (number, page) in (0u32..).zip(&candidates) {
+            for topic in topics(page) {
+                by_topic.entry(topic).or_default().push(number);
+            }
+        }
+        RelatedIndex {
+            candidates,
+            by_topic,
+        }
+    }
+
+    /// Up to [`RELATED`] pages sharing the most topics with `original`; ties go to the
+    /// newer, then by title, then by key.
+    fn ranked(&self, original: &Page) -> Vec<&'a Page> {
+        let mut scores = vec![0u32; self.candidates.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for topic in topics(original) {
+            for &number in self.by_topic.get(topic).into_iter().flatten() {
+                let score = &mut scores[number as usize];
+                if *score == 0 {
+                    touched.push(number);
+                }
+                *score += 1;
+            }
+        }
+        let mut ranked: Vec<(u32, &Page)> = touched
+            .into_iter()
+            .map(|n| (scores[n as usize], self.candidates[n as usize]))
+            .filter(|(_, page)| page.key != original.key)
+            .collect();
+        let order = |(a_score, a): &(u32, &Page), (b_score, b): &(u32, &Page)| {
+            b_score
+                .cmp(a_score)
+                .then_with(|| b.date.cmp(&a.date))
+                .then_with(|| a.title.cmp(&b.title))
+                .then_with(|| a.key.cmp(&b.key))
+        };
+        if ranked.len() > RELATED {
+            ranked.select_nth_unstable_by(RELATED - 1, order);
+            ranked.truncate(RELATED);
+        }
+        ranked.sort_by(order);
+        ranked.into_iter().map(|(_, page)| page).collect()
+    }
+}
 
 /// The themes and countries a page is about, itself included when it is one.
 fn topics(page: &Page) -> impl Iterator<Item = &str> {
@@ -25,37 +86,12 @@ fn topics(page: &Page) -> impl Iterator<Item = &str> {
 
 impl Context<'_> {
     /// Up to [`RELATED`] pages sharing the most themes and countries with `original`,
-    /// for a visitor reading `lang`; ties go to the newer, then by title.
+    /// for a visitor reading `lang`.
     pub(super) fn related_pages(&self, original: &Page, lang: &str) -> Vec<Link> {
-        let mut scores: HashMap<&str, (usize, &Page)> = HashMap::new();
-        let default = self.site.default_language();
-        for topic in topics(original) {
-            let naming = self
-                .by_theme
-                .get(topic)
-                .into_iter()
-                .chain(self.by_country.get(topic));
-            let itself = self.site.page(topic, default);
-            for page in naming.flatten().copied().chain(itself) {
-                if page.key != original.key
-                    && page.section.is_some_and(|s| page.is_section_member(s))
-                {
-                    scores.entry(page.key.as_str()).or_insert((0, page)).0 += 1;
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, &Page)> = scores.into_values().collect();
-        ranked.sort_by(|(a_score, a), (b_score, b)| {
-            b_score
-                .cmp(a_score)
-                .then_with(|| b.date.cmp(&a.date))
-                .then_with(|| a.title.cmp(&b.title))
-                .then_with(|| a.key.cmp(&b.key))
-        });
-        ranked
+        self.related_index()
+            .ranked(original)
             .into_iter()
-            .take(RELATED)
-            .filter_map(|(_, page)| self.link(&page.key, lang))
+            .filter_map(|page| self.link(&page.key, lang))
             .collect()
     }
 }

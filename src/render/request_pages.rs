@@ -3,6 +3,8 @@
 //! layout of every page, carry `noindex`, and are never in the sitemap. Knows nothing of
 //! HTTP: it answers a path and a query string with a status and HTML.
 
+use std::sync::OnceLock;
+
 use askama::Template;
 
 use super::context::Context;
@@ -42,11 +44,12 @@ struct SearchTemplate<'a> {
     pagination: Option<Pagination>,
 }
 
-/// What the per-request pages read: the site they belong to and its search index.
+/// What the per-request pages read: the site they belong to and its search index, built
+/// once, on first use or by [`RequestPages::prepare`] (so serving need not wait for it).
 pub struct RequestPages {
     site: Site,
     assets: Assets,
-    search: SearchIndex,
+    search: OnceLock<Result<SearchIndex, String>>,
     live_reload: bool,
 }
 
@@ -60,15 +63,37 @@ impl std::fmt::Debug for RequestPages {
 }
 
 impl RequestPages {
-    /// Indexes `site` for search; `live_reload` adds the reload script to the pages.
-    pub fn new(site: Site, assets: Assets, live_reload: bool) -> Result<RequestPages, String> {
-        let search = SearchIndex::build(&site).map_err(|e| format!("search index: {e}"))?;
-        Ok(RequestPages {
+    /// The pages of `site`, not yet indexed; `live_reload` adds the reload script to them.
+    pub fn new(site: Site, assets: Assets, live_reload: bool) -> RequestPages {
+        RequestPages {
             site,
             assets,
-            search,
+            search: OnceLock::new(),
             live_reload,
-        })
+        }
+    }
+
+    /// Builds the search index now, unless it is built or being built (then waits for it).
+    pub fn prepare(&self) {
+        self.index();
+    }
+
+    /// The search index, built on first use; a search that arrives while it is being
+    /// built waits for it.
+    fn index(&self) -> Option<&SearchIndex> {
+        let index = self.search.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let index = SearchIndex::build(&self.site).map_err(|e| e.to_string());
+            match &index {
+                Ok(_) => tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "built the search index"
+                ),
+                Err(error) => tracing::error!("cannot build the search index: {error}"),
+            }
+            index
+        });
+        index.as_ref().ok()
     }
 
     /// The page for `path` and `query` (without `?`), if it is made per request: its
@@ -115,7 +140,10 @@ impl RequestPages {
                 _ => {}
             }
         }
-        let results = self.search.search(lang, &q, page);
+        let results = self
+            .index()
+            .ok_or_else(|| askama::Error::custom("no search index"))?
+            .search(lang, &q, page);
         let home = self
             .site
             .page("_index.md", self.site.default_language())
