@@ -11,51 +11,85 @@ use crate::assets::Assets;
 use crate::content::{Page, PageKind, Section, Site, UiStrings};
 use crate::text::{self, SortKey};
 
-/// What every page's render needs: the site, the assets, and reverse indexes.
+/// What every page's render needs: the site, the assets, and reverse indexes. The
+/// indexes are built on first use, so a page made per request (search) pays only for
+/// what it shows.
 pub(super) struct Context<'a> {
     pub(super) site: &'a Site,
     pub(super) assets: &'a Assets,
-    /// Theme key -> originals that name it, in section listing order.
-    pub(super) by_theme: HashMap<&'a str, Vec<&'a Page>>,
-    /// Country key -> originals that name it, in section listing order.
-    pub(super) by_country: HashMap<&'a str, Vec<&'a Page>>,
-    pub(super) offices: Vec<&'a Page>,
-    pub(super) members: HashMap<Section, Vec<&'a Page>>,
+    /// Each section's members in listing order, by the section's place in [`Section::ALL`].
+    members: [OnceLock<Vec<&'a Page>>; Section::ALL.len()],
+    topics: OnceLock<Topics<'a>>,
     pub(super) has_kosovo: bool,
-    /// Built on first use: pages made per request never need it.
     related: OnceLock<RelatedIndex<'a>>,
+}
+
+/// Theme or country key -> originals that name it, in section listing order.
+pub(super) type TopicIndex<'a> = HashMap<&'a str, Vec<&'a Page>>;
+
+struct Topics<'a> {
+    by_theme: TopicIndex<'a>,
+    by_country: TopicIndex<'a>,
 }
 
 impl<'a> Context<'a> {
     pub(super) fn new(site: &'a Site, assets: &'a Assets) -> Self {
-        let mut by_theme: HashMap<&str, Vec<&Page>> = HashMap::new();
-        let mut by_country: HashMap<&str, Vec<&Page>> = HashMap::new();
-        let mut members = HashMap::new();
-        for section in Section::ALL {
-            let list = site.members(section);
-            for page in &list {
-                for theme in &page.themes {
-                    by_theme.entry(theme).or_default().push(page);
-                }
-                for country in &page.countries {
-                    by_country.entry(country).or_default().push(page);
-                }
-            }
-            members.insert(section, list);
-        }
         let has_kosovo = site
             .originals()
             .any(|p| matches!(&p.kind, PageKind::Country(c) if c.is_kosovo()));
         Context {
             site,
             assets,
-            by_theme,
-            by_country,
-            offices: members.get(&Section::Offices).cloned().unwrap_or_default(),
-            members,
+            members: Default::default(),
+            topics: OnceLock::new(),
             has_kosovo,
             related: OnceLock::new(),
         }
+    }
+
+    /// The members of `section`, in listing order.
+    pub(super) fn members(&self, section: Section) -> &[&'a Page] {
+        let place = Section::ALL
+            .iter()
+            .position(|s| *s == section)
+            .unwrap_or_default();
+        self.members[place].get_or_init(|| self.site.members(section))
+    }
+
+    /// The offices, in listing order.
+    pub(super) fn offices(&self) -> &[&'a Page] {
+        self.members(Section::Offices)
+    }
+
+    fn topics(&self) -> &Topics<'a> {
+        self.topics.get_or_init(|| {
+            let mut by_theme: TopicIndex = HashMap::new();
+            let mut by_country: TopicIndex = HashMap::new();
+            for section in Section::ALL {
+                for page in self.members(section) {
+                    for theme in &page.themes {
+                        by_theme.entry(theme).or_default().push(page);
+                    }
+                    for country in &page.countries {
+                        by_country.entry(country).or_default().push(page);
+                    }
+                }
+            }
+            Topics {
+                by_theme,
+                by_country,
+            }
+        })
+    }
+
+    /// Originals naming each theme.
+    pub(super) fn by_theme(&self) -> &TopicIndex<'a> {
+        &self.topics().by_theme
+    }
+
+    /// Originals naming each country.
+    pub(super) fn by_country(&self) -> &TopicIndex<'a> {
+        &self.topics().by_country
     }
 
     pub(super) fn related_index(&self) -> &RelatedIndex<'a> {
@@ -63,7 +97,7 @@ impl<'a> Context<'a> {
             RelatedIndex::new(
                 Section::ALL
                     .iter()
-                    .flat_map(|s| self.members[s].iter().copied()),
+                    .flat_map(|s| self.members(*s).iter().copied()),
             )
         })
     }
@@ -133,7 +167,7 @@ impl<'a> Context<'a> {
     /// Members of `section` related to `key` through `index`, in listing order.
     pub(super) fn related(
         &self,
-        index: &HashMap<&str, Vec<&'a Page>>,
+        index: &TopicIndex<'a>,
         key: &str,
         section: Section,
     ) -> Vec<&'a Page> {

@@ -66,10 +66,7 @@ impl Context<'_> {
         let absolute = |path: &str| format!("{}{path}", site.base_url);
         // Each entry with the moment it last changed.
         let entries: Vec<(PageDate, FeedEntry)> = self
-            .members
-            .get(&Section::News)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+            .members(Section::News)
             .iter()
             .filter(|original| !original.is_hidden())
             .filter_map(|original| {

@@ -80,7 +80,7 @@ impl<'a> Context<'a> {
             next: None,
             css: self.assets.url("style.css"),
             favicon: self.assets.url("favicon.svg"),
-            footer_offices: self.links(&self.offices, lang),
+            footer_offices: self.links(self.offices(), lang),
             footnote: self.has_kosovo.then(|| ui.kosovo_footnote.clone()),
         }
     }

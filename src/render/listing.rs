@@ -48,8 +48,8 @@ impl Context<'_> {
         path: &str,
         article: Article,
     ) -> Result<Vec<(String, String)>, askama::Error> {
-        let members = self.members.get(&section).cloned().unwrap_or_default();
-        let items = self.links(&members, lang);
+        let members = self.members(section);
+        let items = self.links(members, lang);
         let chunks = chunks(&items);
         let pages = chunks.len();
         let page_path = |n: usize| listing_page_path(path, n);

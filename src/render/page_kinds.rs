@@ -90,11 +90,8 @@ impl<'a> Context<'a> {
     }
 
     fn home(&self, home: &Home, page: Shown) -> Result<String, askama::Error> {
-        let news = self
-            .members
-            .get(&Section::News)
-            .map(|n| &n[..n.len().min(HOME_NEWS)])
-            .unwrap_or(&[]);
+        let news = self.members(Section::News);
+        let news = &news[..news.len().min(HOME_NEWS)];
         let entries = [
             Section::Offices,
             Section::Themes,
@@ -137,10 +134,10 @@ impl<'a> Context<'a> {
     /// A country with its offices, projects and news, and the themes of those projects.
     fn country(&self, country: &Country, page: Shown) -> Result<String, askama::Error> {
         let (key, lang) = (page.original.key.as_str(), page.lang);
-        let offices = self.related(&self.by_country, key, Section::Offices);
-        let projects = self.related(&self.by_country, key, Section::Projects);
-        let news = self.related(&self.by_country, key, Section::News);
-        let mut themes: Vec<&Page> = self.related(&self.by_country, key, Section::Themes);
+        let offices = self.related(self.by_country(), key, Section::Offices);
+        let projects = self.related(self.by_country(), key, Section::Projects);
+        let news = self.related(self.by_country(), key, Section::News);
+        let mut themes: Vec<&Page> = self.related(self.by_country(), key, Section::Themes);
         for project in &projects {
             for theme in &project.themes {
                 if let Some(theme) = self.site.page(theme, self.site.default_language())
@@ -173,8 +170,8 @@ impl<'a> Context<'a> {
     /// A theme with its projects and news, and the countries of both.
     fn theme(&self, theme: &Theme, page: Shown) -> Result<String, askama::Error> {
         let (key, lang) = (page.original.key.as_str(), page.lang);
-        let projects = self.related(&self.by_theme, key, Section::Projects);
-        let news = self.related(&self.by_theme, key, Section::News);
+        let projects = self.related(self.by_theme(), key, Section::Projects);
+        let news = self.related(self.by_theme(), key, Section::News);
         let mut countries: Vec<String> = page.original.countries.clone();
         for project in &projects {
             for c in &project.countries {

@@ -132,10 +132,8 @@ impl Context<'_> {
         base: &str,
     ) -> (Vec<&Page>, Filters, bool) {
         let projects: Vec<Faceted> = self
-            .members
-            .get(&Section::Projects)
-            .into_iter()
-            .flatten()
+            .members(Section::Projects)
+            .iter()
             .map(|p| (*p, FACETS.map(|facet| values(self, p, facet, lang))))
             .collect();
         let ui = self.ui(lang);
@@ -207,9 +205,7 @@ impl Context<'_> {
                     .any(|p| of(p, facet).iter().any(|(v, _)| v == value));
             }
         };
-        self.members
-            .get(&section)
-            .is_some_and(|pages| pages.iter().any(|p| p.slug == value))
+        self.members(section).iter().any(|p| p.slug == value)
     }
 }
 

@@ -41,36 +41,48 @@ impl<'a> RelatedIndex<'a> {
     /// Up to [`RELATED`] pages sharing the most topics with `original`; ties go to the
     /// newer, then by title, then by key.
     fn ranked(&self, original: &Page) -> Vec<&'a Page> {
-        let mut scores = vec![0u32; self.candidates.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        for topic in topics(original) {
-            for &number in self.by_topic.get(topic).into_iter().flatten() {
-                let score = &mut scores[number as usize];
-                if *score == 0 {
-                    touched.push(number);
+        SCORES.with_borrow_mut(|scores| {
+            scores.resize(self.candidates.len(), 0);
+            let mut touched: Vec<u32> = Vec::new();
+            for topic in topics(original) {
+                for &number in self.by_topic.get(topic).into_iter().flatten() {
+                    let score = &mut scores[number as usize];
+                    if *score == 0 {
+                        touched.push(number);
+                    }
+                    *score += 1;
                 }
-                *score += 1;
             }
-        }
-        let mut ranked: Vec<(u32, &Page)> = touched
-            .into_iter()
-            .map(|n| (scores[n as usize], self.candidates[n as usize]))
-            .filter(|(_, page)| page.key != original.key)
-            .collect();
-        let order = |(a_score, a): &(u32, &Page), (b_score, b): &(u32, &Page)| {
-            b_score
-                .cmp(a_score)
-                .then_with(|| b.date.cmp(&a.date))
-                .then_with(|| a.title.cmp(&b.title))
-                .then_with(|| a.key.cmp(&b.key))
-        };
-        if ranked.len() > RELATED {
-            ranked.select_nth_unstable_by(RELATED - 1, order);
-            ranked.truncate(RELATED);
-        }
-        ranked.sort_by(order);
-        ranked.into_iter().map(|(_, page)| page).collect()
+            // The best few so far, best first; most candidates lose on the score alone.
+            let mut best: Vec<(u32, &Page)> = Vec::with_capacity(RELATED + 1);
+            for number in touched {
+                let entry = (scores[number as usize], self.candidates[number as usize]);
+                scores[number as usize] = 0;
+                let place = best.partition_point(|b| ranks_before(b, &entry));
+                if place < RELATED && entry.1.key != original.key {
+                    best.insert(place, entry);
+                    best.truncate(RELATED);
+                }
+            }
+            best.into_iter().map(|(_, page)| page).collect()
+        })
     }
+}
+
+thread_local! {
+    /// Scores by candidate number, all zero between calls (each call resets what it
+    /// touched), so a page costs what its topics name, not the size of the site.
+    static SCORES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Ranks `a` before `b`: more shared topics, then newer, then by title, then by key.
+fn ranks_before((a_score, a): &(u32, &Page), (b_score, b): &(u32, &Page)) -> bool {
+    b_score
+        .cmp(a_score)
+        .then_with(|| b.date.cmp(&a.date))
+        .then_with(|| a.title.cmp(&b.title))
+        .then_with(|| a.key.cmp(&b.key))
+        .is_lt()
 }
 
 /// The themes and countries a page is about, itself included when it is one.

@@ -49,7 +49,7 @@ impl Context<'_> {
     fn regional_office(&self, lang: &str) -> Value {
         let site = self.site;
         let offices: Vec<Value> = self
-            .offices
+            .offices()
             .iter()
             .filter(|original| !original.is_hidden())
             .filter_map(|original| {

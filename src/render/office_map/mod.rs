@@ -18,7 +18,7 @@ use projection::REGION;
 
 use super::context::Context;
 use super::templates::{MapLand, MapLayer, MapMark, MapOffice, OfficeMap};
-use crate::content::{Page, PageKind, Section};
+use crate::content::{PageKind, Section};
 
 /// An office as the map shows it.
 pub(super) struct Office {
@@ -98,7 +98,7 @@ impl Context<'_> {
     /// order, the main seat first.
     fn map_offices(&self, lang: &str) -> Vec<Office> {
         let mut offices: Vec<Office> = self
-            .offices
+            .offices()
             .iter()
             .filter_map(|page| {
                 let PageKind::Office(o) = &page.kind else {
@@ -122,10 +122,7 @@ impl Context<'_> {
     /// (Kosovo* with its asterisk, as its page names it), Kosovo* first: its name is the
     /// one the map must never leave out.
     fn map_countries(&self, lang: &str) -> Vec<CountryName> {
-        let pages: &[&Page] = self
-            .members
-            .get(&Section::Countries)
-            .map_or(&[], Vec::as_slice);
+        let pages = self.members(Section::Countries);
         let mut names: Vec<CountryName> = pages
             .iter()
             .filter_map(|page| {

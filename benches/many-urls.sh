@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Load on many URLs: wrk requests every route of a large content tree in random order,
+# from wbt-site (release binary, serving the tree from memory) and, in the same run, from
+# nginx (gzip_static, open_file_cache) and h2o (file.send-compressed) serving the static
+# export of the same tree. Identity and `Accept-Encoding: gzip, br`, 64 and 256
+# connections. Prints req/s, p50 and p99 latency of each, and wbt-site's ratio to each.
+#
+#   benches/many-urls.sh [CONTENT_DIR | --corpus N] [SECONDS per run, default 10]
+#
+# --corpus N makes an N-page tree with ../shared/tools/gen-corpus.py (default: 10000).
+# Needs: nginx, h2o, wrk, curl (apt-get install nginx-light h2o wrk curl).
+# Only 127.0.0.1 is used; ports are picked at random.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source=${1:---corpus}
+seconds=${2:-10}
+for tool in nginx h2o wrk curl; do
+  command -v "$tool" >/dev/null || { echo "many-urls.sh: needs $tool (apt-get install nginx-light h2o wrk curl)"; exit 2; }
+done
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+if [ "$source" = --corpus ]; then
+  pages=${3:-10000}
+  python3 ../shared/tools/gen-corpus.py --from content --out "$work/content" --pages "$pages" >/dev/null
+  content=$work/content
+else
+  content=$source
+fi
+bin=${WBT_SITE_BIN:-$(.ci/wbt-site-binary --release)}
+"$bin" build --content "$content" --out "$work/public" >/dev/null 2>&1
+chmod -R a+rX "$work"   # nginx's and h2o's workers run as nobody
+
+# Every page and asset of the export, as a URL path (index.html stands for its folder).
+(cd "$work/public" && find . -type f ! -name '*.gz' ! -name '*.br' ! -name '_headers' ! -name '*.conf' \
+  | sed -e 's|^\.||' -e 's|/index\.html$|/|') > "$work/urls.txt"
+echo "== $(wc -l < "$work/urls.txt") URLs from $content"
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wbt_port=$(port); nginx_port=$(port); h2o_port=$(port)
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  open_file_cache max=20000;
+  include /etc/nginx/mime.types;
+  server {
+    listen 127.0.0.1:$nginx_port reuseport;
+    root $work/public;
+    gzip_static on;
+    etag on;
+  }
+}
+NGINX
+cat > "$work/h2o.conf" <<H2O
+user: nobody
+pid-file: $work/h2o.pid
+error-log: $work/h2o-error.log
+num-threads: 2
+listen:
+  host: 127.0.0.1
+  port: $h2o_port
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $work/public
+        file.send-compressed: ON
+H2O
+nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
+pids+=($!)
+h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
+pids+=($!)
+WBT_ADDR=127.0.0.1:$wbt_port RUST_LOG=warn "$bin" serve --content "$content" >/dev/null 2>&1 &
+pids+=($!)
+wait_for() { # url: give up after 60 s
+  for _ in $(seq 1 6000); do curl -sf "$1" >/dev/null && return 0; sleep 0.01; done
+  echo "many-urls.sh: $1 did not answer"; exit 1
+}
+wait_for "http://127.0.0.1:$wbt_port/healthz"
+wait_for "http://127.0.0.1:$nginx_port/"
+wait_for "http://127.0.0.1:$h2o_port/"
+sleep 2   # wbt-site compresses in the background after start-up
+
+cat > "$work/random.lua" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("URLS")) do paths[#paths + 1] = line end
+local encoding = os.getenv("ENCODING")
+math.randomseed(7)
+request = function()
+  local headers = {}
+  if encoding ~= "" then headers["Accept-Encoding"] = encoding end
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %.2f %.2f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+LUA
+
+run() { # port connections encoding -> "rps p50 p99 socket_errors non2xx"
+  URLS=$work/urls.txt ENCODING=$3 wrk -t2 -c"$2" -d"${seconds}s" -s "$work/random.lua" \
+    "http://127.0.0.1:$1" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
+}
+printf '\n== %s s per run, wrk -t2, random URLs; latency in ms; errors = socket errors / non-2xx-3xx\n' "$seconds"
+printf '%-22s %-8s %10s %7s %7s %9s\n' "encoding, conns" "server" "req/s" "p50" "p99" "errors"
+for conns in 64 256; do
+  for encoding in "" "gzip, br"; do
+    label="${encoding:-identity}, $conns"
+    declare -A rps=()
+    for server in wbt-site nginx h2o; do
+      case $server in wbt-site) p=$wbt_port;; nginx) p=$nginx_port;; h2o) p=$h2o_port;; esac
+      read -r r p50 p99 errs non2xx < <(run "$p" "$conns" "$encoding")
+      rps[$server]=$r
+      printf '%-22s %-8s %10s %7s %7s %9s\n' "$label" "$server" "$r" "$p50" "$p99" "$errs/$non2xx"
+    done
+    awk -v a="${rps[wbt-site]}" -v n="${rps[nginx]}" -v h="${rps[h2o]}" \
+      'BEGIN { printf "%-22s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f\n", "", a / n, a / h }'
+  done
+done
