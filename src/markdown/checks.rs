@@ -88,6 +88,9 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                         ),
                     );
                 }
+                if let Some(message) = miswritten_link(dest_url) {
+                    problem(range.start, Severity::Error, message);
+                }
                 internal_links.extend(internal_link(range.start, dest_url));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
@@ -107,6 +110,9 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                             "the link text \"{text}\" says nothing on its own: name where the link goes"
                         ),
                     );
+                }
+                if let Some(message) = miswritten_link(dest_url) {
+                    problem(range.start, Severity::Error, message);
                 }
                 internal_links.extend(internal_link(range.start, dest_url));
             }
@@ -128,7 +134,7 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
 }
 
 /// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
-fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
+pub(super) fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
     if !dest.starts_with('/') || dest.starts_with("//") {
         return None;
     }
@@ -138,5 +144,48 @@ fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
         path: percent_encoding::percent_decode_str(path)
             .decode_utf8_lossy()
             .into_owned(),
+    })
+}
+
+/// What is wrong with a link or image address `dest` that points into the site but leads
+/// nowhere as written, with the form that works: a path relative to the page
+/// (`media/map.png`), a content file without `@/` (`offices/belgrade.md`,
+/// `@offices/belgrade.md`). `None` for site paths, `@/` links, anchors and web addresses.
+pub(super) fn miswritten_link(dest: &str) -> Option<String> {
+    if dest.is_empty() || dest.starts_with(['/', '#', '?']) || dest.starts_with("@/") {
+        return None;
+    }
+    let scheme = dest.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if scheme {
+        return None;
+    }
+    if dest.starts_with("www.") {
+        return Some(format!(
+            "`{dest}` has no `https://`, so it is read as a path of this site: did you mean `https://{dest}`?"
+        ));
+    }
+    if let Some(rest) = dest.strip_prefix('@') {
+        return Some(format!(
+            "`{dest}` needs a `/` after the `@`: did you mean `@/{rest}`?"
+        ));
+    }
+    let mut path = dest;
+    while let Some(rest) = path.strip_prefix("./").or_else(|| path.strip_prefix("../")) {
+        path = rest;
+    }
+    let file = path.split(['#', '?']).next().unwrap_or(path);
+    Some(if file.ends_with(".md") {
+        format!(
+            "`{dest}` names a content file without `@/`, so it leads nowhere: did you mean `@/{path}`?"
+        )
+    } else {
+        format!(
+            "`{dest}` is relative to the page's own address, so it leads nowhere: did you mean `/{path}`?"
+        )
     })
 }

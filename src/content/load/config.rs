@@ -98,7 +98,8 @@ impl Loader<'_> {
             };
             let Some(base) = &base else { continue };
             let switched_on = config.languages.contains_key(&lang);
-            if let Some(strings) = self.complete_ui(&file.path, &text, table, base, switched_on)
+            if let Some(strings) =
+                self.complete_ui(&file.path, &text, table, (default, base), switched_on)
                 && switched_on
             {
                 ui.insert(lang, strings);
@@ -121,13 +122,14 @@ impl Loader<'_> {
     }
 
     /// One language's strings, completed from the default language's `base`: unknown
-    /// keys are errors; missing ones warnings (when the language is switched on).
+    /// keys are errors; missing ones warnings (when the language is switched on), and so
+    /// is a file more than half of whose strings are the default language's, untranslated.
     fn complete_ui(
         &mut self,
         path: &str,
         text: &str,
         mut table: toml::Table,
-        base: &toml::Table,
+        (default, base): (&str, &toml::Table),
         switched_on: bool,
     ) -> Option<UiStrings> {
         let mut failed = false;
@@ -141,6 +143,19 @@ impl Loader<'_> {
                     format!("unknown key `{key}`: the interface text has no such string"),
                 ));
             }
+        }
+        let same = table
+            .iter()
+            .filter(|(k, v)| base.get(*k) == Some(v))
+            .count();
+        if same * 2 > table.len() {
+            self.diagnostics.push(Diagnostic::file_warning(
+                path,
+                format!(
+                    "{same} of its {} strings are the same as in i18n/{default}.toml: translate them, or visitors read them untranslated",
+                    table.len()
+                ),
+            ));
         }
         for (key, value) in base {
             if !table.contains_key(key) {
