@@ -5,17 +5,17 @@
 /// Lists longer than this are left out of messages.
 const SHORT_LIST: usize = 12;
 
-/// The name in `known` nearest to `typed`, if one is near enough to be a typo: at most
-/// two edits (a third of the name for long names), a swap of two letters counting one.
+/// The name in `known` nearest to `typed`, if one is near enough to be a typo: one edit
+/// per five letters, one or two (a swap of two letters counting one).
 pub(crate) fn nearest<'k>(
     typed: &str,
     known: impl IntoIterator<Item = &'k str>,
 ) -> Option<&'k str> {
-    let limit = 2.max(typed.chars().count() / 3);
+    let limit = (typed.chars().count() / 5).clamp(1, 2);
     known
         .into_iter()
         .filter(|name| *name != typed)
-        .map(|name| (strsim::damerau_levenshtein(typed, name), name))
+        .map(|name| (strsim::osa_distance(typed, name), name))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)
@@ -53,6 +53,11 @@ mod tests {
         assert_eq!(nearest("theme", known), Some("themes"));
         assert_eq!(nearest("retrun", ["return", "diaspora"]), Some("return"));
         assert_eq!(nearest("colour", known), None);
+        assert_eq!(nearest("/offices/gamma/", ["/offices/alpha/"]), None);
+        assert_eq!(
+            nearest("/ofices/alpha/", ["/offices/alpha/"]),
+            Some("/offices/alpha/")
+        );
         assert_eq!(
             did_you_mean("ofice", ["office", "home"], |n| format!("[{n}]")),
             ": did you mean `[office]`?"

@@ -1,10 +1,11 @@
 //! What [`super::render`] checks in a body beside turning it into HTML: heading levels,
-//! images without alt text, empty or vague link text, and links written as site paths
-//! (kept for checking against the real routes once every page exists).
+//! images without alt text, empty or vague link text, addresses that lead nowhere as
+//! written (`media/a.png`, `offices/a.md`), and links written as site paths (kept for
+//! checking against the real routes once every page exists).
 
 use std::ops::Range;
 
-use pulldown_cmark::{Event, Tag};
+use pulldown_cmark::{Event, LinkType, Tag};
 
 use super::{InternalLink, Problem, Rendered};
 use crate::diagnostic::Severity;
@@ -45,8 +46,8 @@ const VAGUE_LINK_TEXTS: [&str; 8] = [
 ];
 
 /// Checks a body's structure for readers of assistive technology: images need alt text;
-/// headings start at `##` and do not skip levels; links say where they go. Also collects
-/// links written as site paths.
+/// headings start at `##` and do not skip levels; links say where they go. Also checks
+/// how addresses are written, and collects those written as site paths.
 pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &mut Rendered) {
     let mut previous_level = 1;
     let mut problem = |offset: usize, severity: Severity, message: String| {
@@ -56,7 +57,7 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
             message,
         });
     };
-    let mut internal_links = Vec::new();
+    let mut addresses = Vec::new();
     for (i, (event, range)) in events.iter().enumerate() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -88,12 +89,13 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                         ),
                     );
                 }
-                if let Some(message) = miswritten_link(dest_url) {
-                    problem(range.start, Severity::Error, message);
-                }
-                internal_links.extend(internal_link(range.start, dest_url));
+                addresses.push((range.start, dest_url));
             }
-            Event::Start(Tag::Link { dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
                 let (text, has_image) = inline_text(&events[i + 1..]);
                 let text = text.trim().to_lowercase();
                 if text.is_empty() && !has_image {
@@ -111,10 +113,10 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                         ),
                     );
                 }
-                if let Some(message) = miswritten_link(dest_url) {
-                    problem(range.start, Severity::Error, message);
+                // An e-mail autolink's address has no `mailto:` yet.
+                if *link_type != LinkType::Email {
+                    addresses.push((range.start, dest_url));
                 }
-                internal_links.extend(internal_link(range.start, dest_url));
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 let lower = html.to_lowercase();
@@ -129,6 +131,13 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
             }
             _ => {}
         }
+    }
+    let mut internal_links = Vec::new();
+    for (offset, dest) in addresses {
+        if let Some(message) = miswritten_link(dest) {
+            problem(offset, Severity::Error, message);
+        }
+        internal_links.extend(internal_link(offset, dest));
     }
     rendered.internal_links = internal_links;
 }

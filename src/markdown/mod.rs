@@ -303,6 +303,22 @@ mod tests {
     }
 
     #[test]
+    fn addresses_that_lead_nowhere_get_the_form_that_works() {
+        let out = render(
+            "![Map](media/map.png) [B](offices/b.md) [C](@offices/c.md#x) <info@example.org> [D](https://x.org/) [E](#top) [F](www.x.org)",
+            "en",
+            &no_links,
+        );
+        let messages: Vec<&str> = out.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].ends_with("did you mean `/media/map.png`?"));
+        assert!(messages[1].ends_with("did you mean `@/offices/b.md`?"));
+        assert!(messages[2].ends_with("did you mean `@/offices/c.md#x`?"));
+        assert!(messages[3].ends_with("did you mean `https://www.x.org`?"));
+        assert_eq!(out.problems[0].offset, 0);
+    }
+
+    #[test]
     fn at_links_are_resolved_or_reported_at_their_offset() {
         let resolve = |t: &str| {
             if t == "about.md" {
