@@ -56,8 +56,7 @@ fn check_reports_accessibility_links_media_and_descriptions() {
         "checked.md:14:67: warning: /news/draft-item/ is a draft or scheduled page",
         "long.md:3:15: warning: the description has 170 characters",
         "media/unused.pdf:1:1: warning: nothing links to this file",
-        // And the fixture's own two: its hostile paragraph is cleaned.
-        "2 errors, 11 warnings",
+        "2 errors, 11 warnings", // with the fixture's own two: its hostile HTML is cleaned
     ] {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }

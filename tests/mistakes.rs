@@ -26,7 +26,7 @@ struct Mistake {
 const DATE_FIX: &str =
     "is not a date: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
-const MISTAKES: [Mistake; 16] = [
+const MISTAKES: [Mistake; 18] = [
     Mistake {
         fixture: "relative-link",
         at: "visit.md:6:6",
@@ -62,6 +62,18 @@ const MISTAKES: [Mistake; 16] = [
         at: "site.toml:19:8",
         error: false,
         fix: "a draft: it stays out of the menu until you remove `draft = true` from it",
+    },
+    Mistake {
+        fixture: "menu-scheduled",
+        at: "site.toml:19:8",
+        error: false,
+        fix: "scheduled for 2999-01-01: it stays out of the menu until then",
+    },
+    Mistake {
+        fixture: "menu-missing",
+        at: "site.toml:19:8",
+        error: true,
+        fix: "which is not a page of the content: did you mean `offices/_index.md`?",
     },
     Mistake {
         fixture: "untranslated-interface",
@@ -141,8 +153,16 @@ const CATALOGUE: [&str; 10] = [
 
 /// `check`'s report on the `site` fixture with the mistake `name` laid over it.
 fn check(name: &str) -> (Option<i32>, String) {
+    check_with(name, &[])
+}
+
+/// `check`'s report on the `site` fixture with the mistake `name` and `pages` laid over it.
+fn check_with(name: &str, pages: &[(&str, &str)]) -> (Option<i32>, String) {
     let dir = copy_fixture("site");
     copy_dir(&fixture("mistakes").join(name), dir.path());
+    for (file, text) in pages {
+        std::fs::write(dir.path().join(file), text).expect("write a page");
+    }
     let output = Command::new(BIN)
         .arg("check")
         .arg("--content")
@@ -199,17 +219,26 @@ fn each_mistake_is_reported_at_its_place_with_its_fix_and_nothing_else() {
 
 #[test]
 fn a_page_that_fails_to_parse_opens_the_report_and_its_follow_ons_are_held_back() {
-    let (_, report) = check("broken-page-noise");
+    let linking = "+++\ntitle = \"Linking\"\ndescription = \"Links to the broken page.\"\n+++\n\n\
+                   Read [about us](/about/) or [about us again](@/about.md).\n";
+    let (_, report) = check_with("broken-page-noise", &[("linking.md", linking)]);
     assert!(
         report.starts_with(
             "about.md:2:27: error: this text has no closing `\"`: end it on the same line"
         ),
         "{report}"
     );
-    // Its image (media/doc.txt) is used by nothing else; the menu names it.
+    // Its image (media/doc.txt) is used by nothing else; the menu and a page link to it.
     assert!(!report.contains("nothing links to this file"), "{report}");
     assert!(!report.contains("site.toml"), "{report}");
+    assert!(!report.contains("linking.md"), "{report}");
     assert!(report.ends_with("1 error, 0 warnings\n"), "{report}");
+    // Before the warnings of files that sort ahead of it (about.md's).
+    let (_, report) = check("quote-in-title");
+    assert!(
+        report.starts_with("news/2020-02-01-forum.md:2:14: error: "),
+        "{report}"
+    );
 }
 
 #[test]

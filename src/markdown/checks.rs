@@ -96,22 +96,8 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                 dest_url,
                 ..
             }) => {
-                let (text, has_image) = inline_text(&events[i + 1..]);
-                let text = text.trim().to_lowercase();
-                if text.is_empty() && !has_image {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!("the link to `{dest_url}` has no text"),
-                    );
-                } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!(
-                            "the link text \"{text}\" says nothing on its own: name where the link goes"
-                        ),
-                    );
+                if let Some(message) = link_text_problem(dest_url, &events[i + 1..]) {
+                    problem(range.start, Severity::Warning, message);
                 }
                 // An e-mail autolink's address has no `mailto:` yet.
                 if *link_type != LinkType::Email {
@@ -140,6 +126,22 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
         internal_links.extend(internal_link(offset, dest));
     }
     rendered.internal_links = internal_links;
+}
+
+/// What is wrong with the text of a link to `dest` whose start event came just before
+/// `events`: none at all, or words that say nothing out of context.
+fn link_text_problem(dest: &str, events: &[(Event<'_>, Range<usize>)]) -> Option<String> {
+    let (text, has_image) = inline_text(events);
+    let text = text.trim().to_lowercase();
+    if text.is_empty() && !has_image {
+        Some(format!("the link to `{dest}` has no text"))
+    } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
+        Some(format!(
+            "the link text \"{text}\" says nothing on its own: name where the link goes"
+        ))
+    } else {
+        None
+    }
 }
 
 /// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
