@@ -10,6 +10,7 @@ use crate::content::front_matter;
 use crate::content::i18n::UiStrings;
 use crate::content::page::Language;
 use crate::content::source::SourceFile;
+use crate::content::suggest;
 use crate::diagnostic::{Diagnostic, Severity};
 
 impl Loader<'_> {
@@ -132,18 +133,7 @@ impl Loader<'_> {
         (default, base): (&str, &toml::Table),
         switched_on: bool,
     ) -> Option<UiStrings> {
-        let mut failed = false;
-        for key in table.keys() {
-            if !base.contains_key(key) {
-                failed = true;
-                self.diagnostics.push(Diagnostic::error(
-                    path,
-                    text,
-                    key_offset(text, key),
-                    format!("unknown key `{key}`: the interface text has no such string"),
-                ));
-            }
-        }
+        let meant = self.unknown_ui_keys(path, text, &table, base);
         let same = table
             .iter()
             .filter(|(k, v)| base.get(*k) == Some(v))
@@ -159,7 +149,8 @@ impl Loader<'_> {
         }
         for (key, value) in base {
             if !table.contains_key(key) {
-                if switched_on {
+                // A key written wrong is reported once, as unknown.
+                if switched_on && !meant.as_ref().is_some_and(|m| m.contains(key)) {
                     self.diagnostics.push(Diagnostic::at(
                         Severity::Warning,
                         path,
@@ -174,18 +165,44 @@ impl Loader<'_> {
             }
         }
         match toml::Value::Table(table).try_into::<UiStrings>() {
-            Ok(strings) if !failed => Some(strings),
+            Ok(strings) if meant.is_none() => Some(strings),
             Ok(_) => None,
             Err(error) => {
-                self.diagnostics.push(Diagnostic::error(
-                    path,
-                    text,
-                    0,
-                    error.message().trim().to_owned(),
-                ));
+                if meant.is_none() {
+                    self.diagnostics
+                        .push(Diagnostic::file_error(path, error.message().trim()));
+                }
                 None
             }
         }
+    }
+
+    /// An error for each key of `table` that `base` does not have, with the nearest key
+    /// that it has; `None` when there is no such key, else the keys they were meant for.
+    fn unknown_ui_keys(
+        &mut self,
+        path: &str,
+        text: &str,
+        table: &toml::Table,
+        base: &toml::Table,
+    ) -> Option<Vec<String>> {
+        let mut meant = Vec::new();
+        let mut failed = false;
+        for key in table.keys().filter(|key| !base.contains_key(*key)) {
+            failed = true;
+            let nearest = suggest::nearest(key, base.keys().map(String::as_str));
+            self.diagnostics.push(Diagnostic::error(
+                path,
+                text,
+                key_offset(text, key),
+                format!(
+                    "unknown key `{key}`: the interface text has no such string{}",
+                    nearest.map_or_else(String::new, |n| format!(": did you mean `{n}`?"))
+                ),
+            ));
+            meant.extend(nearest.map(str::to_owned));
+        }
+        failed.then_some(meant)
     }
 }
 
