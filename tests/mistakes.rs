@@ -139,7 +139,7 @@ const MISTAKES: [Mistake; 20] = [
         fixture: "misspelt-slug",
         at: "news/2020-02-01-forum.md:4:14",
         error: true,
-        fix: "did you mean `land-a`? (the pages there: land-a, land-k)",
+        fix: "did you mean `land-a`? (countries/ has land-a, land-k)",
     },
     Mistake {
         fixture: "unknown-language",

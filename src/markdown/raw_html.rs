@@ -179,6 +179,8 @@ fn removed_attribute(tag: &str, name: &str) -> String {
         "pages run no scripts of their own"
     } else if name == "style" {
         "the theme sets the look: use Markdown (**bold**, ## headings, lists) instead"
+    } else if name == "target" {
+        "links open where the visitor chooses: leave it out"
     } else {
         "leave it out: the theme sets sizes and looks"
     };

@@ -16,8 +16,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 struct Slugs(HashMap<(Section, String), String>);
 
 impl Slugs {
-    /// `: did you mean `x`?` and the slugs of `section`, when they are few.
-    fn suggest(&self, section: Section, typed: &str) -> String {
+    /// The error for `typed`, a slug with no page in `section`: the nearest slug there
+    /// is, and the list of them when it is short.
+    fn missing(&self, section: Section, typed: &str) -> String {
         let mut known: Vec<&str> = self
             .0
             .keys()
@@ -25,11 +26,15 @@ impl Slugs {
             .map(|(_, slug)| slug.as_str())
             .collect();
         known.sort_unstable();
-        let mut message = suggest::did_you_mean(typed, known.iter().copied(), str::to_owned);
-        if let Some(list) = suggest::short_list(known, str::to_owned) {
-            message.push_str(&format!(" (the pages there: {list})"));
+        let near = suggest::did_you_mean(typed, known.iter().copied(), str::to_owned);
+        let dir = section.dir();
+        match suggest::short_list(known, str::to_owned) {
+            Some(list) if near.is_empty() => {
+                format!("there is no page `{typed}` in {dir}/: {dir}/ has {list}")
+            }
+            Some(list) => format!("there is no page `{typed}` in {dir}/{near} ({dir}/ has {list})"),
+            None => format!("there is no page `{typed}` in {dir}/ ({dir}/{typed}.md){near}"),
         }
-        message
     }
 }
 
@@ -99,14 +104,9 @@ impl Loader<'_> {
                 None if self
                     .failed_files
                     .contains(&format!("{}/{name}.md", section.dir())) => {}
-                None => self.diagnostics.push(draft.front_error(
-                    slug.span().start,
-                    format!(
-                        "there is no page `{name}` in {dir}/ ({dir}/{name}.md){}",
-                        slugs.suggest(section, name),
-                        dir = section.dir()
-                    ),
-                )),
+                None => self
+                    .diagnostics
+                    .push(draft.front_error(slug.span().start, slugs.missing(section, name))),
             }
         }
         keys
