@@ -26,7 +26,7 @@ struct Mistake {
 const DATE_FIX: &str =
     "is not a date: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
-const MISTAKES: [Mistake; 20] = [
+const MISTAKES: [Mistake; 22] = [
     Mistake {
         fixture: "relative-link",
         at: "visit.md:6:6",
@@ -44,6 +44,18 @@ const MISTAKES: [Mistake; 20] = [
         at: "visit.md:6:20",
         error: true,
         fix: "did you mean `@/offices/alpha.md`?",
+    },
+    Mistake {
+        fixture: "at-link-typo",
+        at: "visit.md:6:20",
+        error: true,
+        fix: "`@/offices/alpah.md` links to a page that does not exist: did you mean `@/offices/alpha.md`?",
+    },
+    Mistake {
+        fixture: "html-relative-link",
+        at: "visit.md:6:23",
+        error: true,
+        fix: "did you mean `/offices/alpha/`?",
     },
     Mistake {
         fixture: "missing-image",
