@@ -1,6 +1,7 @@
 //! Loading stage 6, once every page exists: `@/page.md#id` anchors against the target's
 //! headings, site paths (`/offices/`, `/media/a.pdf`) against the routes the site will
-//! have, and media files that nothing uses.
+//! have (the nearest one named when there is none), and media files that nothing uses.
+//! Links to a page that failed to parse, and media only it uses, are left to its error.
 
 use std::collections::{BTreeSet, HashMap};
 
