@@ -26,7 +26,7 @@ struct Mistake {
 const DATE_FIX: &str =
     "is not a date: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
-const MISTAKES: [Mistake; 22] = [
+const MISTAKES: [Mistake; 23] = [
     Mistake {
         fixture: "relative-link",
         at: "visit.md:6:6",
@@ -98,6 +98,12 @@ const MISTAKES: [Mistake; 22] = [
         at: "news/2020-02-01-forum.md:4:8",
         error: true,
         fix: DATE_FIX,
+    },
+    Mistake {
+        fixture: "unquoted-month",
+        at: "news/2020-02-01-forum.md:4:8",
+        error: true,
+        fix: "`2025-03` needs quotes: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"",
     },
     Mistake {
         fixture: "quoted-date",

@@ -103,7 +103,7 @@ fn bad_dates_and_sources_are_errors_that_list_the_accepted_forms() {
         8,
         "give either `period` (in words) or `start` and `end`, not both",
     );
-    at(13, &format!("is not a date: {forms}"));
+    at(13, &format!("`2017` needs quotes: {forms}"));
     at(14, "is not a web address");
 }
 

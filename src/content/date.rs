@@ -69,7 +69,17 @@ pub fn parse_date(value: &toml::Value) -> Result<PageDate, String> {
         toml::Value::String(text) => {
             partial_date(text.trim()).ok_or_else(|| format!("`{text}` is not a date: {DATE_FORMS}"))
         }
-        other => Err(format!("`{other}` is not a date: {DATE_FORMS}")),
+        other => Err(unquoted(&other.to_string())),
+    }
+}
+
+/// The message for `written`, a date value written without quotes that TOML does not
+/// take as a date: a year or a month needs its quotes.
+pub fn unquoted(written: &str) -> String {
+    if partial_date(written).is_some() {
+        format!("`{written}` needs quotes: {DATE_FORMS}")
+    } else {
+        format!("`{written}` is not a date: {DATE_FORMS}")
     }
 }
 
@@ -185,7 +195,7 @@ mod tests {
             assert!(error.contains(DATE_FORMS), "{bad}: {error}");
         }
         let error = parse_date(&toml::Value::Integer(2017)).unwrap_err();
-        assert_eq!(error, format!("`2017` is not a date: {DATE_FORMS}"));
+        assert_eq!(error, format!("`2017` needs quotes: {DATE_FORMS}"));
     }
 
     #[test]

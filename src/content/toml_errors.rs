@@ -3,7 +3,7 @@
 //! the known one nearest to it. Works on the text and the error alone; knows nothing of
 //! pages.
 
-use super::date::DATE_FORMS;
+use super::date::{self, DATE_FORMS};
 use super::front_matter::Table;
 use super::suggest;
 
@@ -74,11 +74,13 @@ pub(crate) fn explain(message: &str, text: &str, at: usize) -> (usize, String) {
         return (at, unknown_field(rest, &line));
     }
     if DATE_KEYS.contains(&line.key) {
-        let value = line.value.trim_matches(['"', '\'']);
-        return (
-            line.value_at,
-            format!("`{value}` is not a date: {DATE_FORMS}"),
-        );
+        let message = if line.value.starts_with(['"', '\'']) {
+            let value = line.value.trim_matches(['"', '\'']);
+            format!("`{value}` is not a date: {DATE_FORMS}")
+        } else {
+            date::unquoted(line.value)
+        };
+        return (line.value_at, message);
     }
     let quotes = line.quotes();
     let basic_string = line.value.starts_with('"') && !line.value.starts_with("\"\"\"");
@@ -173,6 +175,12 @@ mod tests {
             message.contains("title = 'The \"Forum\" opens'"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_month_without_quotes_is_told_to_take_them() {
+        let (_, message) = explain("invalid date", "date = 2025-03\n", 7);
+        assert_eq!(message, format!("`2025-03` needs quotes: {DATE_FORMS}"));
     }
 
     #[test]
