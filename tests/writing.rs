@@ -96,14 +96,14 @@ fn bad_dates_and_sources_are_errors_that_list_the_accepted_forms() {
                 .join("\n")
         );
     };
-    let forms = "write a day as 2018-05-15, a month as \"2021-11\" or a year as \"2017\"";
+    let forms = "write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
     at(6, &format!("`2021-13` is not a date: {forms}"));
     at(7, &format!("`Nov 2021` is not a date: {forms}"));
     at(
         8,
         "give either `period` (in words) or `start` and `end`, not both",
     );
-    at(13, "expected a date, found integer");
+    at(13, &format!("`2017` needs quotes: {forms}"));
     at(14, "is not a web address");
 }
 

@@ -59,7 +59,7 @@ impl PageDate {
 
 /// The forms a date may take, for error messages.
 pub const DATE_FORMS: &str =
-    "write a day as 2018-05-15, a month as \"2021-11\" or a year as \"2017\"";
+    "write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
 /// A date field's value: a TOML date or date-time, or a string giving a year, a month or
 /// a day.
@@ -69,10 +69,17 @@ pub fn parse_date(value: &toml::Value) -> Result<PageDate, String> {
         toml::Value::String(text) => {
             partial_date(text.trim()).ok_or_else(|| format!("`{text}` is not a date: {DATE_FORMS}"))
         }
-        other => Err(format!(
-            "expected a date, found {}: {DATE_FORMS}",
-            other.type_str()
-        )),
+        other => Err(unquoted(&other.to_string())),
+    }
+}
+
+/// The message for `written`, a date value written without quotes that TOML does not
+/// take as a date: a year or a month needs its quotes.
+pub fn unquoted(written: &str) -> String {
+    if partial_date(written).is_some() {
+        format!("`{written}` needs quotes: {DATE_FORMS}")
+    } else {
+        format!("`{written}` is not a date: {DATE_FORMS}")
     }
 }
 
@@ -98,10 +105,10 @@ fn partial_date(text: &str) -> Option<PageDate> {
 /// A TOML date or date-time as a [`PageDate`]. A date-time without offset is UTC.
 pub fn page_date(value: &Datetime) -> Result<PageDate, String> {
     let Some(date) = value.date else {
-        return Err(format!("`{value}` is a time without a date"));
+        return Err(format!("`{value}` is a time without a date: {DATE_FORMS}"));
     };
     let day = jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8)
-        .map_err(|e| format!("`{value}` is not a date: {e}"))?;
+        .map_err(|_| format!("`{value}` is not a date: {DATE_FORMS}"))?;
     let time = match value.time {
         Some(t) => jiff::civil::Time::new(
             t.hour as i8,
@@ -188,7 +195,7 @@ mod tests {
             assert!(error.contains(DATE_FORMS), "{bad}: {error}");
         }
         let error = parse_date(&toml::Value::Integer(2017)).unwrap_err();
-        assert!(error.contains("expected a date, found integer"), "{error}");
+        assert_eq!(error, format!("`2017` needs quotes: {DATE_FORMS}"));
     }
 
     #[test]

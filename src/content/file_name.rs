@@ -75,6 +75,17 @@ impl<'a> FileName<'a> {
             slug,
         })
     }
+
+    /// The URL path of the page with `slug`: `/offices/belgrade/`, `/tr/about/`.
+    pub fn url_path(&self, slug: &str, default_lang: &str) -> String {
+        let prefix = super::urls::lang_prefix(&self.lang, default_lang);
+        match (self.section, self.is_index) {
+            (None, true) => format!("{prefix}/"),
+            (None, false) => format!("{prefix}/{slug}/"),
+            (Some(section), true) => format!("{prefix}/{}/", section.dir()),
+            (Some(section), false) => format!("{prefix}/{}/{slug}/", section.dir()),
+        }
+    }
 }
 
 /// A BCP 47 language tag as this site uses them: a language of two or three lower-case

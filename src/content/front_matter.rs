@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 
 use super::page::Section;
+use super::toml_errors;
 use crate::diagnostic::Diagnostic;
 
 /// A page's text cut into its front matter and body, with their byte offsets in the file.
@@ -77,27 +78,10 @@ pub fn parse_toml<T: DeserializeOwned>(
     offset: usize,
 ) -> Result<T, Diagnostic> {
     toml::from_str(toml_text).map_err(|error| {
-        let at = offset + error.span().map_or(0, |span| span.start);
-        Diagnostic::error(file, full_text, at, plain_message(error.message()))
+        let at = error.span().map_or(0, |span| span.start);
+        let (at, message) = toml_errors::explain(error.message(), toml_text, at);
+        Diagnostic::error(file, full_text, offset + at, message)
     })
-}
-
-/// serde's type names in words an editor knows.
-fn plain_message(message: &str) -> String {
-    let mut message = message.trim().to_owned();
-    for (rust, plain) in [
-        ("expected i64", "expected a whole number"),
-        ("expected f64", "expected a number"),
-        ("expected a boolean", "expected true or false"),
-        (
-            "expected a sequence",
-            "expected a list such as [\"a\", \"b\"]",
-        ),
-        ("expected struct ", "expected a table "),
-    ] {
-        message = message.replace(rust, plain);
-    }
-    message
 }
 
 /// Every field a page's front matter may have. Section tables are optional here; the
@@ -145,6 +129,15 @@ pub enum Table {
 }
 
 impl Table {
+    pub const ALL: [Table; 6] = [
+        Table::Home,
+        Table::Office,
+        Table::Country,
+        Table::Person,
+        Table::Theme,
+        Table::Project,
+    ];
+
     /// The table its members need: `None` for news, which has none.
     pub fn of_section(section: Section) -> Option<Table> {
         match section {
@@ -186,6 +179,15 @@ impl Table {
         Section::ALL
             .into_iter()
             .find(|s| Table::of_section(*s) == Some(self))
+    }
+
+    /// The page field whose name it shares, often written for it: `themes` for `theme`.
+    pub fn list_field(self) -> Option<&'static str> {
+        match self {
+            Table::Theme => Some("themes"),
+            Table::Country => Some("countries"),
+            _ => None,
+        }
     }
 
     /// Where it belongs, in words.

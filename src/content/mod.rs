@@ -4,6 +4,8 @@
 //! - [`source`]: where the files come from (a folder, or the tree embedded in the binary);
 //! - [`file_name`]: what a file's path says (section, language, date, slug);
 //! - [`front_matter`]: the `+++` block and its TOML, with every field's position;
+//! - `toml_errors`: TOML and serde errors in an editor's words, with the fix;
+//! - [`suggest`]: "did you mean", the nearest known name to a mistyped one;
 //! - [`date`]: what a date in front matter means;
 //! - [`urls`]: path safety, language prefixes, pagination, fixed routes;
 //! - [`i18n`]: the interface text of each language;
@@ -21,6 +23,8 @@ mod load;
 pub mod page;
 pub mod site;
 pub mod source;
+pub(crate) mod suggest;
+mod toml_errors;
 pub(crate) mod urls;
 
 pub use date::PageDate;

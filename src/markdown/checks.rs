@@ -1,10 +1,11 @@
 //! What [`super::render`] checks in a body beside turning it into HTML: heading levels,
-//! images without alt text, empty or vague link text, and links written as site paths
-//! (kept for checking against the real routes once every page exists).
+//! images without alt text, empty or vague link text, addresses that lead nowhere as
+//! written (`media/a.png`, `offices/a.md`), and links written as site paths (kept for
+//! checking against the real routes once every page exists).
 
 use std::ops::Range;
 
-use pulldown_cmark::{Event, Tag};
+use pulldown_cmark::{Event, LinkType, Tag};
 
 use super::{InternalLink, Problem, Rendered};
 use crate::diagnostic::Severity;
@@ -45,8 +46,8 @@ const VAGUE_LINK_TEXTS: [&str; 8] = [
 ];
 
 /// Checks a body's structure for readers of assistive technology: images need alt text;
-/// headings start at `##` and do not skip levels; links say where they go. Also collects
-/// links written as site paths.
+/// headings start at `##` and do not skip levels; links say where they go. Also checks
+/// how addresses are written, and collects those written as site paths.
 pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &mut Rendered) {
     let mut previous_level = 1;
     let mut problem = |offset: usize, severity: Severity, message: String| {
@@ -56,7 +57,7 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
             message,
         });
     };
-    let mut internal_links = Vec::new();
+    let mut addresses = Vec::new();
     for (i, (event, range)) in events.iter().enumerate() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -88,27 +89,20 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
                         ),
                     );
                 }
-                internal_links.extend(internal_link(range.start, dest_url));
+                addresses.push((range.start, dest_url));
             }
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                let (text, has_image) = inline_text(&events[i + 1..]);
-                let text = text.trim().to_lowercase();
-                if text.is_empty() && !has_image {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!("the link to `{dest_url}` has no text"),
-                    );
-                } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
-                    problem(
-                        range.start,
-                        Severity::Warning,
-                        format!(
-                            "the link text \"{text}\" says nothing on its own: name where the link goes"
-                        ),
-                    );
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                if let Some(message) = link_text_problem(dest_url, &events[i + 1..]) {
+                    problem(range.start, Severity::Warning, message);
                 }
-                internal_links.extend(internal_link(range.start, dest_url));
+                // An e-mail autolink's address has no `mailto:` yet.
+                if *link_type != LinkType::Email {
+                    addresses.push((range.start, dest_url));
+                }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 let lower = html.to_lowercase();
@@ -124,11 +118,34 @@ pub(super) fn check_structure(events: &[(Event<'_>, Range<usize>)], rendered: &m
             _ => {}
         }
     }
+    let mut internal_links = Vec::new();
+    for (offset, dest) in addresses {
+        if let Some(message) = miswritten_link(dest) {
+            problem(offset, Severity::Error, message);
+        }
+        internal_links.extend(internal_link(offset, dest));
+    }
     rendered.internal_links = internal_links;
 }
 
+/// What is wrong with the text of a link to `dest` whose start event came just before
+/// `events`: none at all, or words that say nothing out of context.
+fn link_text_problem(dest: &str, events: &[(Event<'_>, Range<usize>)]) -> Option<String> {
+    let (text, has_image) = inline_text(events);
+    let text = text.trim().to_lowercase();
+    if text.is_empty() && !has_image {
+        Some(format!("the link to `{dest}` has no text"))
+    } else if VAGUE_LINK_TEXTS.contains(&text.trim_end_matches(['.', '…'])) {
+        Some(format!(
+            "the link text \"{text}\" says nothing on its own: name where the link goes"
+        ))
+    } else {
+        None
+    }
+}
+
 /// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
-fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
+pub(super) fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
     if !dest.starts_with('/') || dest.starts_with("//") {
         return None;
     }
@@ -138,5 +155,48 @@ fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
         path: percent_encoding::percent_decode_str(path)
             .decode_utf8_lossy()
             .into_owned(),
+    })
+}
+
+/// What is wrong with a link or image address `dest` that points into the site but leads
+/// nowhere as written, with the form that works: a path relative to the page
+/// (`media/map.png`), a content file without `@/` (`offices/belgrade.md`,
+/// `@offices/belgrade.md`). `None` for site paths, `@/` links, anchors and web addresses.
+pub(super) fn miswritten_link(dest: &str) -> Option<String> {
+    if dest.is_empty() || dest.starts_with(['/', '#', '?']) || dest.starts_with("@/") {
+        return None;
+    }
+    let scheme = dest.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if scheme {
+        return None;
+    }
+    if dest.starts_with("www.") {
+        return Some(format!(
+            "`{dest}` has no `https://`, so it is read as a path of this site: did you mean `https://{dest}`?"
+        ));
+    }
+    if let Some(rest) = dest.strip_prefix('@') {
+        return Some(format!(
+            "`{dest}` needs a `/` after the `@`: did you mean `@/{rest}`?"
+        ));
+    }
+    let mut path = dest;
+    while let Some(rest) = path.strip_prefix("./").or_else(|| path.strip_prefix("../")) {
+        path = rest;
+    }
+    let file = path.split(['#', '?']).next().unwrap_or(path);
+    Some(if file.ends_with(".md") {
+        format!(
+            "`{dest}` names a content file without `@/`, so it leads nowhere: did you mean `@/{path}`?"
+        )
+    } else {
+        format!(
+            "`{dest}` is relative to the page's own address, so it leads nowhere: did you mean `/{path}`?"
+        )
     })
 }

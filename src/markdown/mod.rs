@@ -5,9 +5,11 @@
 //! attributes. Every heading gets an id (its own `{#id}` or one made from its text, unique
 //! in the page). Links written `@/section/page.md` name a content file; the caller's
 //! resolver turns them into URLs or explains why it cannot. Raw HTML is allowed but the
-//! whole output goes through ammonia, so an editor cannot inject script.
+//! whole output goes through ammonia, so an editor cannot inject script; what it removes
+//! is reported (`raw_html`).
 
 mod checks;
+mod raw_html;
 mod sentences;
 
 use std::collections::HashSet;
@@ -119,6 +121,7 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
 
     let mut rendered = Rendered::default();
     check_structure(&events, &mut rendered);
+    raw_html::check(body, &events, &mut rendered);
     rendered.sentences = sentences::sentences(&events);
     let mut used_ids = HashSet::new();
     for i in 0..events.len() {
@@ -293,7 +296,26 @@ mod tests {
         );
         assert_eq!(out.problems.len(), 6, "{messages:?}");
         let paths: Vec<_> = out.internal_links.iter().map(|l| l.path.as_str()).collect();
-        assert_eq!(paths, ["/media/a.png", "/x/", "/y/", "/offices/belgrade/"]);
+        assert_eq!(
+            paths,
+            ["/media/a.png", "/x/", "/y/", "/offices/belgrade/", "/b.png"]
+        );
+    }
+
+    #[test]
+    fn addresses_that_lead_nowhere_get_the_form_that_works() {
+        let out = render(
+            "![Map](media/map.png) [B](offices/b.md) [C](@offices/c.md#x) <info@example.org> [D](https://x.org/) [E](#top) [F](www.x.org)",
+            "en",
+            &no_links,
+        );
+        let messages: Vec<&str> = out.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].ends_with("did you mean `/media/map.png`?"));
+        assert!(messages[1].ends_with("did you mean `@/offices/b.md`?"));
+        assert!(messages[2].ends_with("did you mean `@/offices/c.md#x`?"));
+        assert!(messages[3].ends_with("did you mean `https://www.x.org`?"));
+        assert_eq!(out.problems[0].offset, 0);
     }
 
     #[test]

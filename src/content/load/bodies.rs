@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::links::{LinkTarget, LinkToCheck};
 use super::{Draft, Loader};
 use crate::content::file_name::strip_language;
-use crate::content::urls;
+use crate::content::{suggest, urls};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::markdown::{self, Resolution};
 
@@ -51,7 +51,17 @@ impl Targets<'_> {
             },
             None => Resolution::problem(
                 Severity::Error,
-                format!("`@/{file}` links to a page that does not exist"),
+                format!(
+                    "`@/{file}` links to a page that does not exist{}",
+                    suggest::did_you_mean(
+                        &key,
+                        self.pages
+                            .keys()
+                            .filter(|(_, l)| *l == self.default_lang)
+                            .map(|(k, _)| *k),
+                        |k| format!("@/{k}")
+                    )
+                ),
             ),
             Some((path, hidden)) => {
                 let url = match anchor {

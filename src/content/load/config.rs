@@ -10,6 +10,7 @@ use crate::content::front_matter;
 use crate::content::i18n::UiStrings;
 use crate::content::page::Language;
 use crate::content::source::SourceFile;
+use crate::content::suggest;
 use crate::diagnostic::{Diagnostic, Severity};
 
 impl Loader<'_> {
@@ -98,7 +99,8 @@ impl Loader<'_> {
             };
             let Some(base) = &base else { continue };
             let switched_on = config.languages.contains_key(&lang);
-            if let Some(strings) = self.complete_ui(&file.path, &text, table, base, switched_on)
+            if let Some(strings) =
+                self.complete_ui(&file.path, &text, table, (default, base), switched_on)
                 && switched_on
             {
                 ui.insert(lang, strings);
@@ -121,30 +123,34 @@ impl Loader<'_> {
     }
 
     /// One language's strings, completed from the default language's `base`: unknown
-    /// keys are errors; missing ones warnings (when the language is switched on).
+    /// keys are errors; missing ones warnings (when the language is switched on), and so
+    /// is a file more than half of whose strings are the default language's, untranslated.
     fn complete_ui(
         &mut self,
         path: &str,
         text: &str,
         mut table: toml::Table,
-        base: &toml::Table,
+        (default, base): (&str, &toml::Table),
         switched_on: bool,
     ) -> Option<UiStrings> {
-        let mut failed = false;
-        for key in table.keys() {
-            if !base.contains_key(key) {
-                failed = true;
-                self.diagnostics.push(Diagnostic::error(
-                    path,
-                    text,
-                    key_offset(text, key),
-                    format!("unknown key `{key}`: the interface text has no such string"),
-                ));
-            }
+        let meant = self.unknown_ui_keys(path, text, &table, base);
+        let same = table
+            .iter()
+            .filter(|(k, v)| base.get(*k) == Some(v))
+            .count();
+        if same * 2 > table.len() {
+            self.diagnostics.push(Diagnostic::file_warning(
+                path,
+                format!(
+                    "{same} of its {} strings are the same as in i18n/{default}.toml: translate them, or visitors read them untranslated",
+                    table.len()
+                ),
+            ));
         }
         for (key, value) in base {
             if !table.contains_key(key) {
-                if switched_on {
+                // A key written wrong is reported once, as unknown.
+                if switched_on && !meant.as_ref().is_some_and(|m| m.contains(key)) {
                     self.diagnostics.push(Diagnostic::at(
                         Severity::Warning,
                         path,
@@ -159,18 +165,44 @@ impl Loader<'_> {
             }
         }
         match toml::Value::Table(table).try_into::<UiStrings>() {
-            Ok(strings) if !failed => Some(strings),
+            Ok(strings) if meant.is_none() => Some(strings),
             Ok(_) => None,
             Err(error) => {
-                self.diagnostics.push(Diagnostic::error(
-                    path,
-                    text,
-                    0,
-                    error.message().trim().to_owned(),
-                ));
+                if meant.is_none() {
+                    self.diagnostics
+                        .push(Diagnostic::file_error(path, error.message().trim()));
+                }
                 None
             }
         }
+    }
+
+    /// An error for each key of `table` that `base` does not have, with the nearest key
+    /// that it has; `None` when there is no such key, else the keys they were meant for.
+    fn unknown_ui_keys(
+        &mut self,
+        path: &str,
+        text: &str,
+        table: &toml::Table,
+        base: &toml::Table,
+    ) -> Option<Vec<String>> {
+        let mut meant = Vec::new();
+        let mut failed = false;
+        for key in table.keys().filter(|key| !base.contains_key(*key)) {
+            failed = true;
+            let nearest = suggest::nearest(key, base.keys().map(String::as_str));
+            self.diagnostics.push(Diagnostic::error(
+                path,
+                text,
+                key_offset(text, key),
+                format!(
+                    "unknown key `{key}`: the interface text has no such string{}",
+                    nearest.map_or_else(String::new, |n| format!(": did you mean `{n}`?"))
+                ),
+            ));
+            meant.extend(nearest.map(str::to_owned));
+        }
+        failed.then_some(meant)
     }
 }
 

@@ -2,17 +2,41 @@
 //! office's `country`, become keys of pages in those sections; translations take their
 //! original's; the menu must name real pages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use toml::Spanned;
 
 use super::{Draft, Loader};
 use crate::config::SiteConfig;
-use crate::content::page::Section;
-use crate::diagnostic::Diagnostic;
+use crate::content::page::{Page, Section};
+use crate::content::suggest;
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Section members by `(section, slug)`: the key of each default-language member page.
 struct Slugs(HashMap<(Section, String), String>);
+
+impl Slugs {
+    /// The error for `typed`, a slug with no page in `section`: the nearest slug there
+    /// is, and the list of them when it is short.
+    fn missing(&self, section: Section, typed: &str) -> String {
+        let mut known: Vec<&str> = self
+            .0
+            .keys()
+            .filter(|(s, _)| *s == section)
+            .map(|(_, slug)| slug.as_str())
+            .collect();
+        known.sort_unstable();
+        let near = suggest::did_you_mean(typed, known.iter().copied(), str::to_owned);
+        let dir = section.dir();
+        match suggest::short_list(known, str::to_owned) {
+            Some(list) if near.is_empty() => {
+                format!("there is no page `{typed}` in {dir}/: {dir}/ has {list}")
+            }
+            Some(list) => format!("there is no page `{typed}` in {dir}/{near} ({dir}/ has {list})"),
+            None => format!("there is no page `{typed}` in {dir}/ ({dir}/{typed}.md){near}"),
+        }
+    }
+}
 
 impl Loader<'_> {
     /// Resolves `themes`, `countries`, an office's `country` and the menu's pages.
@@ -80,30 +104,58 @@ impl Loader<'_> {
                 None if self
                     .failed_files
                     .contains(&format!("{}/{name}.md", section.dir())) => {}
-                None => self.diagnostics.push(draft.front_error(
-                    slug.span().start,
-                    format!(
-                        "there is no page `{name}` in {dir}/ ({dir}/{name}.md)",
-                        dir = section.dir()
-                    ),
-                )),
+                None => self
+                    .diagnostics
+                    .push(draft.front_error(slug.span().start, slugs.missing(section, name))),
             }
         }
         keys
     }
 
+    /// Every menu entry names a page visitors can see: a missing page is an error (with
+    /// the nearest page's name), a draft or a scheduled page a warning, as it stays out of
+    /// the menu until published.
     fn check_menu(&mut self, drafts: &[Draft], config: &SiteConfig) {
-        let keys: BTreeSet<&str> = drafts.iter().map(|d| d.page.key.as_str()).collect();
+        let default = config.default_language.get_ref();
+        let pages: HashMap<&str, &Page> = drafts
+            .iter()
+            .filter(|d| d.page.lang == *default)
+            .map(|d| (d.page.key.as_str(), &d.page))
+            .collect();
         for entry in &config.menu {
-            let page = entry.page.get_ref();
-            if !keys.contains(page.as_str()) {
-                self.diagnostics.push(Diagnostic::error(
-                    "site.toml",
-                    &self.config_text,
-                    entry.page.span().start,
-                    format!("the menu names `{page}`, which is not a page of the content"),
-                ));
-            }
+            let key = entry.page.get_ref().as_str();
+            let (severity, message) = match pages.get(key) {
+                Some(page) if page.draft => (
+                    Severity::Warning,
+                    format!(
+                        "the menu names `{key}`, a draft: it stays out of the menu until you remove `draft = true` from it"
+                    ),
+                ),
+                Some(page) if page.scheduled => (
+                    Severity::Warning,
+                    format!(
+                        "the menu names `{key}`, scheduled for {}: it stays out of the menu until then",
+                        page.date.map(|d| d.iso()).unwrap_or_default()
+                    ),
+                ),
+                Some(_) => continue,
+                // A page that failed to parse has its own error already.
+                None if self.failed_files.contains(key) => continue,
+                None => (
+                    Severity::Error,
+                    format!(
+                        "the menu names `{key}`, which is not a page of the content{}",
+                        suggest::did_you_mean(key, pages.keys().copied(), str::to_owned)
+                    ),
+                ),
+            };
+            self.diagnostics.push(Diagnostic::at(
+                severity,
+                "site.toml",
+                &self.config_text,
+                entry.page.span().start,
+                message,
+            ));
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Loading stage 6, once every page exists: `@/page.md#id` anchors against the target's
 //! headings, site paths (`/offices/`, `/media/a.pdf`) against the routes the site will
-//! have, and media files that nothing uses.
+//! have (the nearest one named when there is none), and media files that nothing uses.
+//! Links to a page that failed to parse, and media only it uses, are left to its error.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::{Draft, Loader};
 use crate::content::page::{Language, PageKind, Section};
 use crate::content::source::SourceFile;
+use crate::content::suggest;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -46,9 +48,13 @@ impl<'a> Routes<'a> {
             aliases: HashMap::new(),
         };
         for language in languages {
+            let prefix = urls::lang_prefix(&language.code, default_lang);
             routes
                 .visible
                 .insert(urls::feed_path(&language.code, default_lang));
+            // Search pages are made per request, with or without a query.
+            routes.visible.insert(format!("{prefix}/search"));
+            routes.visible.insert(format!("{prefix}/search/"));
         }
         let own_paths: HashMap<(&str, &str), &str> = drafts
             .iter()
@@ -125,9 +131,16 @@ impl<'a> Routes<'a> {
                 format!("{path} redirects to {path}/: link to {path}/ directly"),
             ))
         } else {
+            let fix = match suggest::nearest(path, self.visible.iter().map(String::as_str)) {
+                Some(near) => format!("did you mean {near}?"),
+                None if path.starts_with("/media/") => {
+                    format!("add the file {}, or correct the address", &path[1..])
+                }
+                None => "correct the address: a page's is its file's path, such as /offices/belgrade/ for offices/belgrade.md".to_owned(),
+            };
             Some((
                 Severity::Error,
-                format!("{path} is not a page or file of this site"),
+                format!("{path} is not a page or file of this site: {fix}"),
             ))
         }
     }
@@ -170,6 +183,11 @@ impl Loader<'_> {
                     }),
                 LinkTarget::Path(path) => {
                     used_media.insert(path.clone());
+                    // A page that failed to parse has its own error already.
+                    let failed = &self.failed_pages.urls;
+                    if failed.contains(path) || failed.contains(&format!("{path}/")) {
+                        continue;
+                    }
                     routes.problem(path)
                 }
             };
@@ -185,7 +203,9 @@ impl Loader<'_> {
             }
         }
         for file in media {
-            if !used_media.contains(&format!("/{}", file.path)) {
+            if !used_media.contains(&format!("/{}", file.path))
+                && !self.failed_pages.uses_media(&file.path)
+            {
                 self.diagnostics.push(Diagnostic::file_warning(
                     &file.path,
                     "nothing links to this file",

@@ -69,6 +69,34 @@ struct Files {
     media: Vec<SourceFile>,
 }
 
+/// What is known of the pages that failed to parse, to hold back the problems that only
+/// follow from that (a link to one, a file only one uses) and open the report with theirs.
+#[derive(Default)]
+struct FailedPages {
+    files: BTreeSet<String>,
+    /// The URLs their file names give them.
+    urls: BTreeSet<String>,
+    /// Their text, to tell which media files they use.
+    texts: Vec<String>,
+}
+
+impl FailedPages {
+    fn add(&mut self, file: &SourceFile, languages: &[super::page::Language]) {
+        self.files.insert(file.path.clone());
+        if let Ok(name) = super::file_name::FileName::parse(&file.path, languages) {
+            self.urls
+                .insert(name.url_path(name.slug, &languages[0].code));
+        }
+        self.texts
+            .push(String::from_utf8_lossy(&file.bytes).into_owned());
+    }
+
+    /// Whether a page that failed to parse mentions `media_path` (`media/map.png`).
+    fn uses_media(&self, media_path: &str) -> bool {
+        self.texts.iter().any(|text| text.contains(media_path))
+    }
+}
+
 struct Loader<'a> {
     options: &'a LoadOptions,
     diagnostics: Vec<Diagnostic>,
@@ -76,6 +104,7 @@ struct Loader<'a> {
     config_text: String,
     /// Keys of pages that failed to parse, so their translations are not called orphans.
     failed_files: BTreeSet<String>,
+    failed_pages: FailedPages,
 }
 
 impl<'a> Loader<'a> {
@@ -85,6 +114,7 @@ impl<'a> Loader<'a> {
             diagnostics: Vec::new(),
             config_text: String::new(),
             failed_files: BTreeSet::new(),
+            failed_pages: FailedPages::default(),
         }
     }
 
@@ -193,8 +223,12 @@ impl<'a> Loader<'a> {
         (pages, next_publication)
     }
 
+    /// The diagnostics in reading order, those of pages that failed to parse first: they
+    /// are the cause of whatever else is wrong.
     fn finish_with_errors(mut self) -> Vec<Diagnostic> {
         diagnostic::sort(&mut self.diagnostics);
+        let failed = &self.failed_pages.files;
+        self.diagnostics.sort_by_key(|d| !failed.contains(&d.file));
         self.diagnostics
     }
 

@@ -75,6 +75,35 @@ impl Problems<'_> {
         }
     }
 
+    /// What to say of `table`, found at byte `span` of the front matter on a page where
+    /// it does not belong, and where: `theme = [...]`, written as a key, is a typo for
+    /// `themes`.
+    fn misplaced_table(&self, table: Table, span: usize) -> (usize, String) {
+        let front = &self.text[self.front_offset..];
+        let header = front
+            .get(span..)
+            .is_some_and(|rest| rest.starts_with(&format!("[{}]", table.name())));
+        let line_start = front
+            .get(..span)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        match table.list_field() {
+            Some(list) if !header => (
+                line_start,
+                format!(
+                    "`{}` is the [{}] table of {}: did you mean `{list}`?",
+                    table.name(),
+                    table.name(),
+                    table.place()
+                ),
+            ),
+            _ => (
+                span,
+                format!("`[{}]` belongs only in {}", table.name(), table.place()),
+            ),
+        }
+    }
+
     /// A date field, or an error at it.
     pub(super) fn date(&mut self, field: &Option<Spanned<toml::Value>>) -> Option<PageDate> {
         let field = field.as_ref()?;
@@ -102,11 +131,11 @@ impl Loader<'_> {
     ) -> Vec<Draft> {
         let mut drafts = Vec::with_capacity(files.len());
         for file in files {
-            let key = strip_language(&file.path);
-            match self.parse_page(file, languages) {
+            match self.parse_page(&file, languages) {
                 Some(draft) => drafts.push(draft),
                 None => {
-                    self.failed_files.insert(key);
+                    self.failed_files.insert(strip_language(&file.path));
+                    self.failed_pages.add(&file, languages);
                 }
             }
         }
@@ -114,9 +143,9 @@ impl Loader<'_> {
     }
 
     /// Parses one page file: its place in the tree, its front matter, its section table.
-    fn parse_page(&mut self, file: SourceFile, languages: &[Language]) -> Option<Draft> {
-        let text = self.text_of(&file)?;
-        let path = file.path;
+    fn parse_page(&mut self, file: &SourceFile, languages: &[Language]) -> Option<Draft> {
+        let text = self.text_of(file)?;
+        let path = file.path.clone();
         let name = match FileName::parse(&path, languages) {
             Ok(name) => name,
             Err(message) => {
@@ -144,7 +173,9 @@ impl Loader<'_> {
             draft: fm.draft,
         };
         let page = self.common_fields(&fm, &name, languages, &mut problems);
-        let kind = self.section_kind(&fm, &name, page.date.is_some(), &mut problems);
+        // A `date` written wrong has its own error: no second one saying it is missing.
+        let has_date = page.date.is_some() || fm.date.is_some();
+        let kind = self.section_kind(&fm, &name, has_date, &mut problems);
         let failed = problems.has_errors();
         self.diagnostics.extend(problems.list);
         if failed {
@@ -206,13 +237,7 @@ impl Loader<'_> {
                 );
             }
         }
-        let prefix = urls::lang_prefix(&name.lang, &languages[0].code);
-        let path = match (name.section, name.is_index) {
-            (None, true) => format!("{prefix}/"),
-            (None, false) => format!("{prefix}/{slug}/"),
-            (Some(section), true) => format!("{prefix}/{}/", section.dir()),
-            (Some(section), false) => format!("{prefix}/{}/{slug}/", section.dir()),
-        };
+        let path = name.url_path(&slug, &languages[0].code);
         Page {
             file: problems.file.to_owned(),
             key: name.key.clone(),
@@ -256,10 +281,8 @@ impl Loader<'_> {
         };
         for (table, span) in fm.tables() {
             if Some(table) != expected {
-                problems.error(
-                    span,
-                    format!("`[{}]` belongs only in {}", table.name(), table.place()),
-                );
+                let (at, message) = problems.misplaced_table(table, span);
+                problems.error(at, message);
             }
         }
         let kind = self.typed_table(fm, name, problems);
