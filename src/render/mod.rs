@@ -108,6 +108,8 @@ pub fn render(
     live_reload: bool,
 ) -> Result<RenderedSite, askama::Error> {
     let ctx = Context::new(site, assets);
+    // Ranked here, in parallel, rather than by the first page that needs it.
+    ctx.related_index();
     let page_body = |html: String| {
         if live_reload {
             let tag = crate::live_reload::SCRIPT_TAG;

@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::context::Context;
 use super::templates::Link;
 use crate::content::{Page, PageKind};
@@ -16,14 +18,17 @@ use crate::content::{Page, PageKind};
 const RELATED: usize = 5;
 
 /// Every page a related list may name (section members, in the default language), and
-/// for each theme or country key the numbers of those that name it or are it.
+/// for each theme or country key the numbers of those that name it or are it; and each
+/// member's related pages, ranked once for all languages.
 pub(super) struct RelatedIndex<'a> {
     candidates: Vec<&'a Page>,
     by_topic: HashMap<&'a str, Vec<u32>>,
+    ranked: HashMap<&'a str, Vec<&'a Page>>,
 }
 
 impl<'a> RelatedIndex<'a> {
-    /// Indexes `members` (every section's members, originals only).
+    /// Indexes `members` (every section's members, originals only) and ranks each
+    /// member's related pages, in parallel.
     pub(super) fn new(members: impl Iterator<Item = &'a Page>) -> Self {
         let candidates: Vec<&Page> = members.collect();
         let mut by_topic: HashMap<&str, Vec<u32>> = HashMap::new();
@@ -32,15 +37,30 @@ impl<'a> RelatedIndex<'a> {
                 by_topic.entry(topic).or_default().push(number);
             }
         }
-        RelatedIndex {
+        let mut index = RelatedIndex {
             candidates,
             by_topic,
+            ranked: HashMap::new(),
+        };
+        index.ranked = index
+            .candidates
+            .par_iter()
+            .map(|page| (page.key.as_str(), index.rank(page)))
+            .collect();
+        index
+    }
+
+    /// The related pages of `original`, ranked.
+    fn ranked(&self, original: &Page) -> Vec<&'a Page> {
+        match self.ranked.get(original.key.as_str()) {
+            Some(pages) => pages.clone(),
+            None => self.rank(original),
         }
     }
 
     /// Up to [`RELATED`] pages sharing the most topics with `original`; ties go to the
     /// newer, then by title, then by key.
-    fn ranked(&self, original: &Page) -> Vec<&'a Page> {
+    fn rank(&self, original: &Page) -> Vec<&'a Page> {
         SCORES.with_borrow_mut(|scores| {
             scores.resize(self.candidates.len(), 0);
             let mut touched: Vec<u32> = Vec::new();
@@ -58,8 +78,12 @@ impl<'a> RelatedIndex<'a> {
             for number in touched {
                 let entry = (scores[number as usize], self.candidates[number as usize]);
                 scores[number as usize] = 0;
+                let full = best.len() == RELATED;
+                if full && best.last().is_some_and(|last| !ranks_before(&entry, last)) {
+                    continue;
+                }
                 let place = best.partition_point(|b| ranks_before(b, &entry));
-                if place < RELATED && entry.1.key != original.key {
+                if entry.1.key != original.key {
                     best.insert(place, entry);
                     best.truncate(RELATED);
                 }
