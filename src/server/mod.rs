@@ -32,6 +32,7 @@ use self::guard::Guard;
 use self::site_service::SiteService;
 use crate::build::SharedSite;
 use crate::live_reload::{self, LiveReload};
+use crate::render::headers;
 
 /// How the server behaves, beside the site it serves.
 #[derive(Clone, Debug)]
@@ -75,7 +76,10 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
 
 async fn healthz() -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(headers::NO_STORE),
+        )],
         "ok\n",
     )
 }
