@@ -3,7 +3,8 @@
 //!
 //! - `listen`: `SO_REUSEPORT` listeners, hyper's accept loop on one single-threaded
 //!   runtime per core, graceful shutdown;
-//! - `guard`: header size limit, panics to 500, security headers, one log line per request;
+//! - `guard`: header size limit, panics to 500, security headers, one log line per request,
+//!   and under `--metrics` the counts of `metrics` and `/metrics` itself;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
 //!   preview's routes go to a small axum router;
 //! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects.
@@ -15,9 +16,11 @@
 
 mod guard;
 mod listen;
+mod metrics;
 mod respond;
 mod site_service;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -29,6 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use listen::{HttpService, bind, run};
 
 use self::guard::Guard;
+use self::metrics::Metrics;
 use self::site_service::SiteService;
 use crate::build::SharedSite;
 use crate::live_reload::{self, LiveReload};
@@ -42,6 +46,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
     pub live_reload: Option<LiveReload>,
+    /// `/metrics` for Prometheus (`--metrics`).
+    pub metrics: bool,
 }
 
 impl Default for ServerOptions {
@@ -49,6 +55,7 @@ impl Default for ServerOptions {
         ServerOptions {
             request_timeout: Duration::from_secs(10),
             live_reload: None,
+            metrics: false,
         }
     }
 }
@@ -67,11 +74,11 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
         StatusCode::REQUEST_TIMEOUT,
         options.request_timeout,
     ));
-    Guard::new(SiteService::new(
-        site,
-        routes,
-        options.live_reload.is_some(),
-    ))
+    let metrics = options
+        .metrics
+        .then(|| Arc::new(Metrics::new(site.clone())));
+    let service = SiteService::new(site, routes, options.live_reload.is_some());
+    Guard::new(service, metrics)
 }
 
 async fn healthz() -> impl IntoResponse {
