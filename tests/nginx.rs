@@ -251,6 +251,7 @@ async fn the_export_behind_nginx_answers_as_the_server_does() {
         ("GET", "/about/", &none, 200),
         ("GET", "/about/", &gzip, 200),
         ("GET", "/about/", &[("accept-encoding", "identity")], 200),
+        ("GET", "/about/", &[("accept-encoding", "gzip;q=0")], 200),
         ("GET", "/about/", &br, 200),
         ("GET", "/about/", &both, 200),
         ("HEAD", "/about/", &gzip, 200),
