@@ -259,3 +259,39 @@ impl Metrics {
             .into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn each_latency_falls_in_the_first_bucket_that_holds_it() {
+        let shards = Shards::default();
+        for micros in [10, 50, 51, 100, 819_200, 819_201, 5_000_000] {
+            shards.record(1, 2, Duration::from_micros(micros));
+        }
+        let totals = shards.totals();
+        assert_eq!(totals.buckets[0], 2, "up to 50 µs");
+        assert_eq!(totals.buckets[1], 2, "up to 100 µs");
+        assert_eq!(totals.buckets[14], 1, "up to 819.2 ms");
+        assert_eq!(totals.buckets[15], 2, "+Inf");
+        assert_eq!(totals.responses, [0, 7, 0, 0, 0]);
+        assert_eq!(totals.bytes, 14);
+    }
+
+    #[test]
+    fn shards_of_every_thread_are_summed() {
+        let shards = Arc::new(Shards::default());
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let shards = shards.clone();
+                std::thread::spawn(move || shards.record(3, 1, Duration::from_millis(1)))
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(shards.totals().responses[3], 4);
+    }
+}
