@@ -10,7 +10,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -27,11 +26,11 @@ pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct Guard<S> {
     inner: S,
-    metrics: Option<Arc<Metrics>>,
+    metrics: Option<&'static Metrics>,
 }
 
 impl<S> Guard<S> {
-    pub(crate) fn new(inner: S, metrics: Option<Arc<Metrics>>) -> Self {
+    pub(crate) fn new(inner: S, metrics: Option<&'static Metrics>) -> Self {
         Guard { inner, metrics }
     }
 }
@@ -56,12 +55,12 @@ where
                 method: request.method().clone(),
                 uri: request.uri().clone(),
             });
-        let metered = self.metrics.clone().map(|m| (m, Instant::now()));
+        let metered = self.metrics.map(|m| (m, Instant::now()));
         let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
             GuardState::Answered {
                 response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
             }
-        } else if let Some((metrics, _)) = &metered
+        } else if let Some((metrics, _)) = metered
             && request.uri().path() == metrics::PATH
         {
             GuardState::Answered {
@@ -106,7 +105,7 @@ pin_project_lite::pin_project! {
         state: GuardState<F>,
         access: Option<Access>,
         // Under `--metrics`: where to count the response, and when the request came.
-        metered: Option<(Arc<Metrics>, Instant)>,
+        metered: Option<(&'static Metrics, Instant)>,
     }
 }
 

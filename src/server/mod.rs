@@ -20,7 +20,6 @@ mod metrics;
 mod respond;
 mod site_service;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -74,9 +73,11 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
         StatusCode::REQUEST_TIMEOUT,
         options.request_timeout,
     ));
-    let metrics = options
+    // Leaked on purpose: a server's metrics live as long as its process, and a `&'static`
+    // costs each request no reference count, which the serving threads would share.
+    let metrics: Option<&'static Metrics> = options
         .metrics
-        .then(|| Arc::new(Metrics::new(site.clone())));
+        .then(|| &*Box::leak(Box::new(Metrics::new(site.clone()))));
     let service = SiteService::new(site, routes, options.live_reload.is_some());
     Guard::new(service, metrics)
 }
