@@ -2,10 +2,13 @@
 //! render it. The server, `check` and `build` all go through [`build`], so they accept and
 //! refuse exactly the same content.
 //!
+//! Counts its builds for `/metrics` ([`stats`]).
+//!
 //! Must not know how the site is served or watched: the server and the watcher take the
 //! [`SharedSite`] from here, not the other way round.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -55,9 +58,13 @@ pub fn load(
     Site::load(files, &load_options)
 }
 
-/// Loads and renders the site as of now, compressed unless it is for live preview.
+/// Loads and renders the site as of now, compressed unless it is for live preview. This is
+/// the rebuild (`--watch`, scheduled pages): [`stats`] counts its calls and failures.
 pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Vec<Diagnostic>> {
-    let site = build_uncompressed(options, assets)?;
+    REBUILDS.fetch_add(1, Ordering::Relaxed);
+    let site = build_uncompressed(options, assets).inspect_err(|_| {
+        FAILED_REBUILDS.fetch_add(1, Ordering::Relaxed);
+    })?;
     Ok(if options.live_reload {
         site
     } else {
@@ -97,10 +104,38 @@ fn load_and_render(
     options: &BuildOptions,
     assets: &Assets,
 ) -> Result<(Site, RenderedSite), Vec<Diagnostic>> {
+    let started = std::time::Instant::now();
     let site = load(options, assets, Timestamp::now())?;
     let rendered = render::render(&site, assets, options.live_reload)
         .map_err(|error| template_failed(error.to_string()))?;
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    LAST_BUILD_MICROS.store(micros, Ordering::Relaxed);
     Ok((site, rendered))
+}
+
+/// What this process's builds did, for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildStats {
+    /// Calls of [`build`] (rebuilds), failed ones included.
+    pub rebuilds: u64,
+    /// Calls of [`build`] that failed.
+    pub failed: u64,
+    /// How long the latest successful load and render took (compression not included).
+    pub last_build: Duration,
+}
+
+static REBUILDS: AtomicU64 = AtomicU64::new(0);
+static FAILED_REBUILDS: AtomicU64 = AtomicU64::new(0);
+static LAST_BUILD_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// The builds of this process so far: counted where they happen, so that the watcher and
+/// the publisher need not report them and the server need not know them.
+pub fn stats() -> BuildStats {
+    BuildStats {
+        rebuilds: REBUILDS.load(Ordering::Relaxed),
+        failed: FAILED_REBUILDS.load(Ordering::Relaxed),
+        last_build: Duration::from_micros(LAST_BUILD_MICROS.load(Ordering::Relaxed)),
+    }
 }
 
 fn template_failed(error: String) -> Vec<Diagnostic> {

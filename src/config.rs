@@ -112,6 +112,10 @@ pub struct ServeArgs {
         value_name = "SECONDS"
     )]
     pub request_timeout: u64,
+    /// Serve `/metrics` for Prometheus: responses by status class, latency, bytes sent,
+    /// the site's routes and build time, rebuilds and failed rebuilds.
+    #[arg(long, env = "WBT_METRICS")]
+    pub metrics: bool,
 }
 
 #[derive(Clone, Debug, Args)]

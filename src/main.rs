@@ -140,6 +140,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         &ServerOptions {
             request_timeout,
             live_reload,
+            metrics: args.metrics,
         },
     );
     match server::run(listeners, app, request_timeout, publisher, stop) {

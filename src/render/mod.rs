@@ -4,6 +4,8 @@
 //! looks routes up.
 //!
 //! - [`resource`]: bytes, compression, ETag and type of one route;
+//! - [`headers`]: the headers that follow from what a route is (security, caching), for
+//!   the server and the export alike;
 //! - `context`: what every page's render reads (site, assets, reverse indexes, links);
 //! - `layout`: the frame around every page;
 //! - `structured_data`: the schema.org JSON-LD in the head of pages with facts to give;
@@ -13,6 +15,7 @@
 
 mod context;
 mod fixed_routes;
+pub mod headers;
 mod layout;
 mod listing;
 mod office_map;

@@ -1,6 +1,7 @@
 //! What every request goes through, whatever answers it: the request-header size limit
 //! (431), a panic while answering turned into a 500 page, the security headers on every
-//! response (errors, timeouts and panics included), and one access log line per request.
+//! response (errors, timeouts and panics included), one access log line per request, and
+//! under `--metrics` the hook of [`super::metrics`] (each response counted, `/metrics`).
 //!
 //! Written out by hand (no boxed future, no layer stack) because it runs on every request.
 //! Must not know what the inner service answers or how: it wraps any service.
@@ -12,27 +13,25 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+
+use super::metrics::{self, Metrics};
+use crate::render::headers::SECURITY_HEADERS;
 
 /// Largest total size of request headers accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
-
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
-    style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
-    form-action 'self'; frame-ancestors 'none'";
-const PERMISSIONS_POLICY: &str =
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
 /// The outermost service around `S`.
 #[derive(Clone, Debug)]
 pub struct Guard<S> {
     inner: S,
+    metrics: Option<&'static Metrics>,
 }
 
 impl<S> Guard<S> {
-    pub(crate) fn new(inner: S) -> Self {
-        Guard { inner }
+    pub(crate) fn new(inner: S, metrics: Option<&'static Metrics>) -> Self {
+        Guard { inner, metrics }
     }
 }
 
@@ -56,9 +55,16 @@ where
                 method: request.method().clone(),
                 uri: request.uri().clone(),
             });
+        let metered = self.metrics.map(|m| (m, Instant::now()));
         let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
             GuardState::Answered {
                 response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
+            }
+        } else if let Some((metrics, _)) = metered
+            && request.uri().path() == metrics::PATH
+        {
+            GuardState::Answered {
+                response: Some(metrics.answer()),
             }
         } else {
             // The site service answers inside `call`, so this catches its panics.
@@ -69,7 +75,11 @@ where
                 },
             }
         };
-        GuardFuture { state, access }
+        GuardFuture {
+            state,
+            access,
+            metered,
+        }
     }
 }
 
@@ -94,6 +104,8 @@ pin_project_lite::pin_project! {
         #[pin]
         state: GuardState<F>,
         access: Option<Access>,
+        // Under `--metrics`: where to count the response, and when the request came.
+        metered: Option<(&'static Metrics, Instant)>,
     }
 }
 
@@ -124,6 +136,9 @@ where
                 .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         };
         add_security_headers(response.headers_mut());
+        if let Some((metrics, started)) = this.metered.take() {
+            metrics.observe(&response, started);
+        }
         if let Some(access) = this.access.take() {
             tracing::info!(
                 target: "wbt_site::access",
@@ -138,21 +153,8 @@ where
 }
 
 fn add_security_headers(headers: &mut HeaderMap) {
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (
-            HeaderName::from_static("permissions-policy"),
-            PERMISSIONS_POLICY,
-        ),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, value);
     }
 }
 
@@ -186,7 +188,10 @@ mod tests {
                 panic!("answering failed")
             },
         );
-        let response = Guard::new(panics).oneshot(request("x")).await.unwrap();
+        let response = Guard::new(panics, None)
+            .oneshot(request("x"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],
@@ -201,7 +206,10 @@ mod tests {
             Ok::<Response, Infallible>(StatusCode::OK.into_response())
         });
         let big = "a".repeat(MAX_HEADER_BYTES);
-        let response = Guard::new(answers_ok).oneshot(request(&big)).await.unwrap();
+        let response = Guard::new(answers_ok, None)
+            .oneshot(request(&big))
+            .await
+            .unwrap();
         assert_eq!(
             response.status(),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
@@ -211,7 +219,7 @@ mod tests {
             "nosniff"
         );
         let fits = "a".repeat(MAX_HEADER_BYTES - 100);
-        let response = Guard::new(answers_ok)
+        let response = Guard::new(answers_ok, None)
             .oneshot(request(&fits))
             .await
             .unwrap();

@@ -3,7 +3,8 @@
 //!
 //! - `listen`: `SO_REUSEPORT` listeners, hyper's accept loop on one single-threaded
 //!   runtime per core, graceful shutdown;
-//! - `guard`: header size limit, panics to 500, security headers, one log line per request;
+//! - `guard`: header size limit, panics to 500, security headers, one log line per request,
+//!   and under `--metrics` the counts of `metrics` and `/metrics` itself;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
 //!   preview's routes go to a small axum router;
 //! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects.
@@ -15,6 +16,7 @@
 
 mod guard;
 mod listen;
+mod metrics;
 mod respond;
 mod site_service;
 
@@ -29,9 +31,11 @@ use tower_http::timeout::TimeoutLayer;
 pub use listen::{HttpService, bind, run};
 
 use self::guard::Guard;
+use self::metrics::Metrics;
 use self::site_service::SiteService;
 use crate::build::SharedSite;
 use crate::live_reload::{self, LiveReload};
+use crate::render::headers;
 
 /// How the server behaves, beside the site it serves.
 #[derive(Clone, Debug)]
@@ -41,6 +45,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Live preview: `/_wbt/live.js` and the `/_wbt/events` stream.
     pub live_reload: Option<LiveReload>,
+    /// `/metrics` for Prometheus (`--metrics`).
+    pub metrics: bool,
 }
 
 impl Default for ServerOptions {
@@ -48,6 +54,7 @@ impl Default for ServerOptions {
         ServerOptions {
             request_timeout: Duration::from_secs(10),
             live_reload: None,
+            metrics: false,
         }
     }
 }
@@ -66,16 +73,21 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
         StatusCode::REQUEST_TIMEOUT,
         options.request_timeout,
     ));
-    Guard::new(SiteService::new(
-        site,
-        routes,
-        options.live_reload.is_some(),
-    ))
+    // Leaked on purpose: a server's metrics live as long as its process, and a `&'static`
+    // costs each request no reference count, which the serving threads would share.
+    let metrics: Option<&'static Metrics> = options
+        .metrics
+        .then(|| &*Box::leak(Box::new(Metrics::new(site.clone()))));
+    let service = SiteService::new(site, routes, options.live_reload.is_some());
+    Guard::new(service, metrics)
 }
 
 async fn healthz() -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(headers::NO_STORE),
+        )],
         "ok\n",
     )
 }

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::render::{CachePolicy, Resource};
+use crate::render::{CachePolicy, Resource, headers};
 
 /// Which body to send for the request's `Accept-Encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,12 +103,10 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 /// `Cache-Control` for `resource` answered with `status`; `live`: under live preview.
 fn cache_control(status: StatusCode, cache: CachePolicy, live: bool) -> &'static str {
     match (status, cache) {
-        (StatusCode::INTERNAL_SERVER_ERROR, _) => "no-store",
-        (_, CachePolicy::Page) if live => "no-cache",
-        (StatusCode::NOT_FOUND, _) => "public, max-age=60",
-        (_, CachePolicy::Page) => "public, max-age=60, must-revalidate",
-        (_, CachePolicy::Immutable) => "public, max-age=31536000, immutable",
-        (_, CachePolicy::Media) => "public, max-age=3600",
+        (StatusCode::INTERNAL_SERVER_ERROR, _) => headers::NO_STORE,
+        (_, CachePolicy::Page) if live => headers::LIVE_CACHE_CONTROL,
+        (StatusCode::NOT_FOUND, _) => headers::NOT_FOUND_CACHE_CONTROL,
+        (_, cache) => cache.cache_control(),
     }
 }
 
@@ -137,7 +135,7 @@ pub(crate) fn respond(
         HeaderValue::from_static(cache_control(status, resource.cache, live)),
     );
     if resource.compressible {
-        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        out.insert(header::VARY, HeaderValue::from_static(headers::VARY));
     }
     if status == StatusCode::OK {
         out.insert(header::ETAG, etag.clone());
@@ -158,24 +156,9 @@ pub(crate) fn respond(
     response
 }
 
-/// A path as a `Location` header value: everything but visible ASCII percent-encoded.
-fn encode_path(path: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'<')
-        .add(b'>')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}')
-        .add(b'?')
-        .add(b'#');
-    percent_encoding::utf8_percent_encode(path, SET).to_string()
-}
-
 /// A redirect to `path` (decoded) with `query` (as received, `?` included, or empty).
 pub(crate) fn redirect(status: StatusCode, path: &str, query: &str) -> Response {
-    match HeaderValue::from_str(&format!("{}{query}", encode_path(path))) {
+    match HeaderValue::from_str(&format!("{}{query}", headers::location(path))) {
         Ok(value) => (status, [(header::LOCATION, value)]).into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "bad redirect target\n").into_response(),
     }
@@ -306,11 +289,5 @@ mod tests {
         request.insert(header::IF_NONE_MATCH, both.etag_brotli.clone());
         let reply = respond(&both, StatusCode::OK, &request, false, false);
         assert_eq!(reply.status(), StatusCode::NOT_MODIFIED);
-    }
-
-    #[test]
-    fn location_is_ascii() {
-        assert_eq!(encode_path("/türkiye/"), "/t%C3%BCrkiye/");
-        assert_eq!(encode_path("/a b/?#"), "/a%20b/%3F%23");
     }
 }

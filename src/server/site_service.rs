@@ -131,6 +131,10 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
     if !path.ends_with('/') && site.routes.contains_key(&format!("{path}/")) {
         return redirect(StatusCode::PERMANENT_REDIRECT, &format!("{path}/"), &query);
     }
+    // `index.html` is never a page's URL: `/about/index.html` is `/about/`, as behind nginx.
+    if let Some(folder) = path.strip_suffix("index.html").filter(|f| f.ends_with('/')) {
+        return redirect(StatusCode::PERMANENT_REDIRECT, folder, &query);
+    }
     match site.not_found_for(&path) {
         Some(page) => respond(page, StatusCode::NOT_FOUND, headers, head, site.live),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),

@@ -1,10 +1,16 @@
 //! `wbt-site build`: the rendered site written out as static files, for any web server,
 //! object store or CDN. Each page becomes `path/index.html` with `.gz` and `.br` siblings
 //! (for nginx's `gzip_static` and `brotli_static`), each alias a small page that points
-//! to its target, and each language's 404 page `404.html` in its folder.
+//! to its target, and each language's 404 page `404.html` in its folder. Beside them, the
+//! headers and redirects the server would send, for the host that serves the files:
+//! `_headers` and `_redirects` for Netlify and Cloudflare Pages ([`cdn`]), and an nginx
+//! include ([`nginx`]), all from [`crate::render::headers`], the server's own list.
 //!
-//! Must not know HTTP: it writes what the renderer made, and what a web server does with
-//! the files is that server's business.
+//! Must not know the server: it writes what the renderer made.
+
+mod cdn;
+mod nginx;
+mod rules;
 
 use std::fs;
 use std::io;
@@ -46,6 +52,13 @@ pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
     for (from, to) in redirects {
         let html = RedirectPage { to }.render().map_err(io::Error::other)?;
         write(&file_for(out, from)?, html.as_bytes(), &mut summary)?;
+    }
+    for (name, text) in [
+        (cdn::HEADERS_FILE, cdn::headers_file(site)),
+        (cdn::REDIRECTS_FILE, cdn::redirects_file(site)),
+        (nginx::FILE_NAME, nginx::config(site)),
+    ] {
+        write(&out.join(name), text.as_bytes(), &mut summary)?;
     }
     Ok(summary)
 }
