@@ -6,7 +6,8 @@
 //! - `guard`: header size limit, panics to 500, security headers, one log line per request;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
 //!   preview's routes go to a small axum router;
-//! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects.
+//! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects; `range`: byte
+//!   ranges of media.
 //!
 //! This file is the public surface: [`app`] puts the services together, [`bind`] and
 //! [`run`] serve them. The site sits behind a [`SharedSite`], so a rebuild swaps a whole
@@ -15,6 +16,7 @@
 
 mod guard;
 mod listen;
+mod range;
 mod respond;
 mod site_service;
 
@@ -71,6 +73,14 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
         routes,
         options.live_reload.is_some(),
     ))
+}
+
+/// Wraps `inner` in what every request goes through: the header limit, panics turned
+/// into the 500 page, the security headers, the access log. Not an API: the tests wrap a
+/// service that panics with it.
+#[doc(hidden)]
+pub fn guard<S>(inner: S) -> Guard<S> {
+    Guard::new(inner)
 }
 
 async fn healthz() -> impl IntoResponse {
