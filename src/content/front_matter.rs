@@ -329,7 +329,7 @@ pub struct ProjectTable {
     pub donors: Vec<String>,
     #[serde(default)]
     pub partners: Vec<String>,
-    pub website: Option<String>,
+    pub website: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

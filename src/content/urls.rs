@@ -29,6 +29,12 @@ pub fn is_safe_path(path: &str) -> bool {
             .any(|segment| segment == ".." || segment == ".")
 }
 
+/// An address a page may link out to: `https://` or `http://`, nothing else (no
+/// `javascript:`, `data:` or relative paths). Source urls and project websites.
+pub fn is_web_address(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
 /// `""` for the default language, `/tr` for Turkish: what a language puts before its paths.
 pub fn lang_prefix(lang: &str, default_lang: &str) -> String {
     if lang == default_lang {

@@ -35,8 +35,64 @@ pub struct ExportSummary {
     pub bytes: u64,
 }
 
-/// Writes `site` under `out`, creating folders as needed and replacing existing files.
+/// Writes `site` as the folder `out`, replacing what was there. Everything is written to a
+/// new folder beside `out` first, then renamed into place: an export that fails (a full
+/// disk) leaves `out` as it was and no half-written folder behind.
 pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
+    let staging = sibling(out, "new")?;
+    remove_if_present(&staging)?;
+    let written = write_site(site, &staging);
+    let placed = written.and_then(|summary| replace(&staging, out).map(|()| summary));
+    if placed.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    placed
+}
+
+/// `.name.wbt-export-KIND` beside `out`: on the same file system, so a rename moves it.
+fn sibling(out: &Path, kind: &str) -> io::Result<PathBuf> {
+    let name = out.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a folder name to write to", out.display()),
+        )
+    })?;
+    let mut sibling = std::ffi::OsString::from(".");
+    sibling.push(name);
+    sibling.push(format!(".wbt-export-{kind}"));
+    Ok(out.with_file_name(sibling))
+}
+
+/// Puts the finished folder `staging` in the place of `out` (moving an older `out` aside
+/// and removing it only once the new one is in place).
+fn replace(staging: &Path, out: &Path) -> io::Result<()> {
+    let context =
+        |e: io::Error, path: &Path| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    if !out.exists() {
+        return fs::rename(staging, out).map_err(|e| context(e, out));
+    }
+    let old = sibling(out, "old")?;
+    remove_if_present(&old)?;
+    fs::rename(out, &old).map_err(|e| context(e, out))?;
+    if let Err(error) = fs::rename(staging, out) {
+        let _ = fs::rename(&old, out);
+        return Err(context(error, out));
+    }
+    fs::remove_dir_all(&old).map_err(|e| context(e, &old))
+}
+
+fn remove_if_present(folder: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(folder) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io::Error::new(
+            e.kind(),
+            format!("{}: {e}", folder.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Writes every file of `site` under `out`.
+fn write_site(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
     let mut summary = ExportSummary::default();
     let mut routes: Vec<_> = site.routes.iter().collect();
     routes.sort_by(|a, b| a.0.cmp(b.0));

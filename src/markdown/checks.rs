@@ -1,7 +1,7 @@
-//! What [`super::render`] checks in a body beside turning it into HTML: heading levels,
-//! images without alt text, empty or vague link text, addresses that lead nowhere as
-//! written (`media/a.png`, `offices/a.md`), and links written as site paths (kept for
-//! checking against the real routes once every page exists).
+//! What [`super::render`] checks in a body beside turning it into HTML: how deep it
+//! nests, heading levels, images without alt text, empty or vague link text, addresses
+//! that lead nowhere as written (`media/a.png`, `offices/a.md`), and links written as
+//! site paths (kept for checking against the real routes once every page exists).
 
 use std::ops::Range;
 
@@ -31,6 +31,63 @@ pub(super) fn inline_text(events: &[(Event<'_>, Range<usize>)]) -> (String, bool
         }
     }
     (text, has_image)
+}
+
+/// How deep elements may nest in a body: quotes, lists, links, emphasis and raw HTML
+/// inside one another. Real pages stay under 10; the HTML parser of the sanitiser takes
+/// time in the square of the depth, so a page nested 100,000 deep would stall a build.
+pub(super) const MAX_NESTING: usize = 100;
+
+/// The byte offset in the body where nesting goes deeper than [`MAX_NESTING`], if it does.
+/// Raw HTML counts each opening tag that is neither void nor self-closing as one level
+/// and each closing tag as one level less (an over-estimate where HTML leaves elements
+/// open, which only matters past a hundred of them).
+pub(super) fn too_deep(events: &[(Event<'_>, Range<usize>)]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (event, range) in events {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => depth = html_depth(depth, html),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Some(range.start);
+        }
+    }
+    None
+}
+
+/// Elements that never hold anything.
+const VOID_ELEMENTS: [&str; 13] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// `depth` after the tags in `html`.
+fn html_depth(mut depth: usize, html: &str) -> usize {
+    for (at, _) in html.match_indices('<') {
+        let rest = &html[at + 1..];
+        if rest.starts_with('/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        // Up to the next `<` at most, so that the whole scan stays linear.
+        let end = rest.find(['>', '<']).unwrap_or(rest.len());
+        let self_closing = rest[..end].ends_with('/');
+        if !name.is_empty() && !self_closing && !VOID_ELEMENTS.contains(&name.as_str()) {
+            depth += 1;
+        }
+        if depth > MAX_NESTING {
+            break;
+        }
+    }
+    depth
 }
 
 /// Link texts that say nothing once read out of context, as screen reader users often do.

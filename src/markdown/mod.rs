@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;
-use checks::{check_structure, inline_text};
+use checks::{MAX_NESTING, check_structure, inline_text, too_deep};
 pub use sentences::Sentence;
 
 /// A heading listed in a page's table of contents.
@@ -120,6 +120,17 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
         Parser::new_ext(body, options).into_offset_iter().collect();
 
     let mut rendered = Rendered::default();
+    if let Some(offset) = too_deep(&events) {
+        rendered.problems.push(Problem {
+            offset,
+            severity: Severity::Error,
+            message: format!(
+                "quotes, lists, links or HTML nest here more than {MAX_NESTING} levels deep: \
+                 flatten them"
+            ),
+        });
+        return rendered;
+    }
     check_structure(&events, &mut rendered);
     raw_html::check(body, &events, &mut rendered);
     rendered.sentences = sentences::sentences(&events);
@@ -331,5 +342,24 @@ mod tests {
         assert!(out.html.contains("href=\"/about/\""));
         assert_eq!(out.problems.len(), 1);
         assert_eq!(out.problems[0].offset, 20);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_and_renders_nothing() {
+        let deep = |unit: &str, n: usize| render(&format!("{}x", unit.repeat(n)), "en", &no_links);
+        for unit in ["> ", "<div>", "<blockquote><span>"] {
+            let out = deep(unit, 1000);
+            assert!(out.html.is_empty(), "{unit}");
+            assert!(out.problems[0].message.contains("levels deep"), "{unit}");
+        }
+        for (unit, n) in [
+            ("> ", 50),
+            ("<br>", 1000),
+            ("<p/>", 1000),
+            ("<i></i>", 1000),
+        ] {
+            let out = deep(unit, n);
+            assert!(out.problems.is_empty(), "{unit}: {:?}", out.problems);
+        }
     }
 }

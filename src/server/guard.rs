@@ -1,7 +1,8 @@
 //! What every request goes through, whatever answers it: the request-header size limit
-//! (431), a panic while answering turned into a 500 page, the security headers on every
-//! response (errors, timeouts and panics included), one access log line per request, and
-//! under `--metrics` the hook of [`super::metrics`] (each response counted, `/metrics`).
+//! (431), a panic while answering (called or awaited) turned into a 500 page, the
+//! security headers on every response (errors, timeouts and panics included), one access
+//! log line per request, and under `--metrics` the hook of [`super::metrics`] (each
+//! response counted, `/metrics`).
 //!
 //! Written out by hand (no boxed future, no layer stack) because it runs on every request.
 //! Must not know what the inner service answers or how: it wraps any service.
@@ -126,11 +127,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = match this.state.project() {
-            GuardStateProjection::Inner { future } => match future.poll(cx) {
-                Poll::Ready(Ok(response)) => response,
-                Poll::Ready(Err(never)) => match never {},
-                Poll::Pending => return Poll::Pending,
-            },
+            // A panic while the answer is awaited (the axum routes) is caught here.
+            GuardStateProjection::Inner { future } => {
+                match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                    Ok(Poll::Ready(Ok(response))) => response,
+                    Ok(Poll::Ready(Err(never))) => match never {},
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Err(_) => panic_response(),
+                }
+            }
             GuardStateProjection::Answered { response } => response
                 .take()
                 .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),

@@ -7,7 +7,8 @@
 //!   and under `--metrics` the counts of `metrics` and `/metrics` itself;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
 //!   preview's routes go to a small axum router;
-//! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects.
+//! - `respond`: encoding, ETag and 304, caching headers, HEAD, redirects; `range`: byte
+//!   ranges of media.
 //!
 //! This file is the public surface: [`app`] puts the services together, [`bind`] and
 //! [`run`] serve them. The site sits behind a [`SharedSite`], so a rebuild swaps a whole
@@ -17,6 +18,7 @@
 mod guard;
 mod listen;
 mod metrics;
+mod range;
 mod respond;
 mod site_service;
 
@@ -80,6 +82,14 @@ pub fn app(site: SharedSite, options: &ServerOptions) -> App {
         .then(|| &*Box::leak(Box::new(Metrics::new(site.clone()))));
     let service = SiteService::new(site, routes, options.live_reload.is_some());
     Guard::new(service, metrics)
+}
+
+/// Wraps `inner` in what every request goes through: the header limit, panics turned
+/// into the 500 page, the security headers, the access log. Not an API: the tests wrap a
+/// service that panics with it.
+#[doc(hidden)]
+pub fn guard<S>(inner: S) -> Guard<S> {
+    Guard::new(inner, None)
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -1,6 +1,6 @@
 //! From a prepared [`Resource`] and the request's headers to a response: which body to send
-//! for `Accept-Encoding`, conditional GET (`If-None-Match`, 304), caching headers, HEAD;
-//! and redirects with a safe `Location`.
+//! for `Accept-Encoding`, conditional GET (`If-None-Match`, 304), caching headers, HEAD,
+//! byte ranges of media ([`super::range`]); and redirects with a safe `Location`.
 //!
 //! Pure functions of their arguments. Must not know routes, the site or how requests
 //! arrive: the site service picks the resource and the status, this module builds the reply.
@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::range::{self, Ranged};
 use crate::render::{CachePolicy, Resource, headers};
 
 /// Which body to send for the request's `Accept-Encoding`.
@@ -119,7 +120,16 @@ pub(crate) fn respond(
     head: bool,
     live: bool,
 ) -> Response {
-    let (body, coding, etag) = match choose_encoding(headers, resource) {
+    let ranged = match status {
+        StatusCode::OK => range::requested(headers, resource),
+        _ => Ranged::Whole,
+    };
+    // A part is a range of the identity body.
+    let encoding = match ranged {
+        Ranged::Whole => choose_encoding(headers, resource),
+        _ => Encoding::Identity,
+    };
+    let (body, coding, etag) = match encoding {
         Encoding::Brotli => (&resource.brotli, Some("br"), &resource.etag_brotli),
         Encoding::Gzip => (&resource.gzip, Some("gzip"), &resource.etag_gzip),
         Encoding::Identity => (&None, None, &resource.etag),
@@ -137,6 +147,9 @@ pub(crate) fn respond(
     if resource.compressible {
         out.insert(header::VARY, HeaderValue::from_static(headers::VARY));
     }
+    if range::accepts_ranges(resource) {
+        out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
     if status == StatusCode::OK {
         out.insert(header::ETAG, etag.clone());
         if none_match(headers, etag) {
@@ -148,6 +161,7 @@ pub(crate) fn respond(
     if let Some(coding) = coding {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
+    let (status, body) = range::cut(ranged, status, body, out);
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     *response.status_mut() = status;
     if !head {

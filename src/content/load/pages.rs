@@ -13,6 +13,10 @@ use crate::content::source::SourceFile;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
 
+/// Largest page file, in bytes: some 200 times the longest page of the site, small
+/// enough that a pasted dump cannot stall a rebuild.
+pub const MAX_PAGE_BYTES: usize = 1 << 20;
+
 /// Descriptions longer than this are cut in search results: a warning.
 pub const MAX_DESCRIPTION: usize = 160;
 
@@ -112,6 +116,20 @@ impl Problems<'_> {
             .ok()
     }
 
+    /// An error at `url` unless it is an `https://` or `http://` address; `what` names
+    /// the field ("a source's url").
+    pub(super) fn web_address(&mut self, url: &Spanned<String>, what: &str) {
+        if !urls::is_web_address(url.get_ref()) {
+            self.error(
+                url.span().start,
+                format!(
+                    "`{}` is not a web address: {what} starts with https:// (or http://)",
+                    url.get_ref()
+                ),
+            );
+        }
+    }
+
     /// Errors for required texts of `table` left empty, at the table.
     pub(super) fn empty_fields(&mut self, table: Table, at: usize, fields: &[(&str, &str)]) {
         for (name, value) in fields {
@@ -144,6 +162,17 @@ impl Loader<'_> {
 
     /// Parses one page file: its place in the tree, its front matter, its section table.
     fn parse_page(&mut self, file: &SourceFile, languages: &[Language]) -> Option<Draft> {
+        if file.bytes.len() > MAX_PAGE_BYTES {
+            self.diagnostics.push(Diagnostic::file_error(
+                &file.path,
+                format!(
+                    "this page is {:.1} MB; a page may be at most 1 MB: split it into several \
+                     pages, or put a long document in media/ and link to it",
+                    file.bytes.len() as f64 / 1e6
+                ),
+            ));
+            return None;
+        }
         let text = self.text_of(file)?;
         let path = file.path.clone();
         let name = match FileName::parse(&path, languages) {
@@ -331,16 +360,8 @@ fn citation(source: &Spanned<SourceTable>, problems: &mut Problems) -> Citation 
             );
         }
     }
-    if let Some(url) = &entry.url
-        && !(url.get_ref().starts_with("https://") || url.get_ref().starts_with("http://"))
-    {
-        problems.error(
-            url.span().start,
-            format!(
-                "`{}` is not a web address: a source's url starts with https:// (or http://)",
-                url.get_ref()
-            ),
-        );
+    if let Some(url) = &entry.url {
+        problems.web_address(url, "a source's url");
     }
     Citation {
         title: entry.title.trim().to_owned(),

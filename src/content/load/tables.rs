@@ -145,6 +145,9 @@ fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
             "give either `period` (in words) or `start` and `end`, not both",
         );
     }
+    if let Some(website) = &project.website {
+        problems.web_address(website, "a project's website");
+    }
     if let Some(budget) = &project.budget {
         let code = budget.currency.get_ref();
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -169,6 +172,6 @@ fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
         }),
         donors: project.donors.clone(),
         partners: project.partners.clone(),
-        website: project.website.clone(),
+        website: project.website.as_ref().map(|w| w.get_ref().clone()),
     }
 }
