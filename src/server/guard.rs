@@ -1,19 +1,25 @@
 //! What every request goes through, whatever answers it: the request-header size limit
 //! (431), a panic while answering turned into a 500 page, the security headers on every
-//! response (errors, timeouts and panics included), and one access log line per request.
+//! response (errors, timeouts and panics included, HSTS when asked), `Connection: close`
+//! while draining, and one access log line per request ([`super::access_log`]).
 //!
 //! Written out by hand (no boxed future, no layer stack) because it runs on every request.
 //! Must not know what the inner service answers or how: it wraps any service.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+
+use super::access_log::Access;
+use super::{Draining, ServerOptions};
 
 /// Largest total size of request headers accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -24,15 +30,48 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
-/// The outermost service around `S`.
+const HSTS: &str = "max-age=31536000";
+
+/// The outermost service around `S`, for one connection (`peer`) or none (tests).
 #[derive(Clone, Debug)]
 pub struct Guard<S> {
     inner: S,
+    config: Arc<GuardConfig>,
+    peer: Option<SocketAddr>,
+}
+
+/// What the guard does beside limits and panics.
+#[derive(Debug)]
+struct GuardConfig {
+    hsts: bool,
+    access_log: bool,
+    trusted_proxies: Vec<IpNet>,
+    draining: Draining,
 }
 
 impl<S> Guard<S> {
-    pub(crate) fn new(inner: S) -> Self {
-        Guard { inner }
+    pub(crate) fn new(inner: S, options: &ServerOptions) -> Self {
+        let config = GuardConfig {
+            hsts: options.hsts,
+            access_log: options.access_log,
+            trusted_proxies: options.trusted_proxies.clone(),
+            draining: options.draining.clone(),
+        };
+        Guard {
+            inner,
+            config: Arc::new(config),
+            peer: None,
+        }
+    }
+}
+
+impl<S: Clone> Guard<S> {
+    /// The guard for requests on a connection from `peer`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Self {
+        Guard {
+            peer: Some(peer),
+            ..self.clone()
+        }
     }
 }
 
@@ -49,13 +88,17 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let config = &self.config;
         // What the access log line needs, taken only when that line will be written.
-        let access =
-            tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO).then(|| Access {
-                started: Instant::now(),
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-            });
+        let access = (config.access_log
+            && tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO))
+        .then(|| Access::begin(&request, self.peer, &config.trusted_proxies));
+        // HTTP/2 has no `Connection` header: a draining server sends GOAWAY instead.
+        let close = request.version() <= Version::HTTP_11 && config.draining.is_draining();
+        let extra = Extra {
+            hsts: config.hsts,
+            close,
+        };
         let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
             GuardState::Answered {
                 response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
@@ -69,8 +112,19 @@ where
                 },
             }
         };
-        GuardFuture { state, access }
+        GuardFuture {
+            state,
+            access,
+            extra,
+        }
     }
+}
+
+/// Headers some responses get beside the security headers.
+#[derive(Clone, Copy)]
+struct Extra {
+    hsts: bool,
+    close: bool,
 }
 
 /// The size of the request headers as the limit counts it.
@@ -81,19 +135,13 @@ fn header_bytes(headers: &HeaderMap) -> usize {
         .sum()
 }
 
-/// A request's start, for its access log line.
-struct Access {
-    started: Instant,
-    method: Method,
-    uri: Uri,
-}
-
 pin_project_lite::pin_project! {
     /// The response future of [`Guard`].
     pub struct GuardFuture<F> {
         #[pin]
         state: GuardState<F>,
         access: Option<Access>,
+        extra: Extra,
     }
 }
 
@@ -123,15 +171,19 @@ where
                 .take()
                 .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         };
-        add_security_headers(response.headers_mut());
-        if let Some(access) = this.access.take() {
-            tracing::info!(
-                target: "wbt_site::access",
-                method = %access.method,
-                path = access.uri.path(),
-                status = response.status().as_u16(),
-                micros = access.started.elapsed().as_micros() as u64,
+        let headers = response.headers_mut();
+        add_security_headers(headers);
+        if this.extra.hsts {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
             );
+        }
+        if this.extra.close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(access) = this.access.take() {
+            access.end(&response);
         }
         Poll::Ready(Ok(response))
     }
@@ -186,7 +238,10 @@ mod tests {
                 panic!("answering failed")
             },
         );
-        let response = Guard::new(panics).oneshot(request("x")).await.unwrap();
+        let response = Guard::new(panics, &ServerOptions::default())
+            .oneshot(request("x"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],
@@ -201,7 +256,10 @@ mod tests {
             Ok::<Response, Infallible>(StatusCode::OK.into_response())
         });
         let big = "a".repeat(MAX_HEADER_BYTES);
-        let response = Guard::new(answers_ok).oneshot(request(&big)).await.unwrap();
+        let response = Guard::new(answers_ok, &ServerOptions::default())
+            .oneshot(request(&big))
+            .await
+            .unwrap();
         assert_eq!(
             response.status(),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
@@ -211,7 +269,7 @@ mod tests {
             "nosniff"
         );
         let fits = "a".repeat(MAX_HEADER_BYTES - 100);
-        let response = Guard::new(answers_ok)
+        let response = Guard::new(answers_ok, &ServerOptions::default())
             .oneshot(request(&fits))
             .await
             .unwrap();
