@@ -8,7 +8,8 @@
 # 2. HTTPS against plain HTTP: the same binary with a throw-away self-signed certificate
 #    (openssl), wrk on keep-alive connections.
 # 3. With a reference binary (an older build), plain HTTP of the reference against this
-#    one: the hot path must not get slower.
+#    one: the hot path must not get slower; without the access log (RUST_LOG=warn), then
+#    with it (written to /dev/null).
 #
 #   benches/ops.sh [SECONDS per run, default 5] [REFERENCE_BINARY]
 #
@@ -34,7 +35,7 @@ start() {
   local envs=() args=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && { shift; args=("$@"); }
-  env "${envs[@]}" RUST_LOG=warn WBT_ADDR=127.0.0.1:$port WBT_DRAIN_SECONDS=0 \
+  env RUST_LOG=warn "${envs[@]}" WBT_ADDR=127.0.0.1:$port WBT_DRAIN_SECONDS=0 \
     "$binary" "${args[@]}" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 1000); do curl -skf "$scheme://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.01; done
@@ -85,16 +86,19 @@ echo "https / plain over both rounds: $(ratio "${tls[https]}" "${tls[plain]}")"
 if [ -n "$reference" ]; then
   echo
   echo "== 3. plain HTTP /about/: $reference (reference) vs $bin"
-  declare -A hot=()
-  for round in 1 2 3; do
-    start "$reference" http
-    old=$(rps "http://127.0.0.1:$port/about/"); old_rss=$(rss_mb); stop
-    start "$bin" http
-    new=$(rps "http://127.0.0.1:$port/about/"); new_rss=$(rss_mb); stop
-    printf 'round %s: reference %10s req/s (%s MB after)   this %10s req/s (%s MB after)   ratio %s\n' \
-      "$round" "$old" "$old_rss" "$new" "$new_rss" "$(ratio "$new" "$old")"
-    hot[old]=$(awk -v a="${hot[old]:-0}" -v b="$old" 'BEGIN { print a + b }')
-    hot[new]=$(awk -v a="${hot[new]:-0}" -v b="$new" 'BEGIN { print a + b }')
+  for log in warn info; do
+    declare -A hot=()
+    for round in 1 2 3; do
+      start "$reference" http RUST_LOG=$log
+      old=$(rps "http://127.0.0.1:$port/about/"); old_rss=$(rss_mb); stop
+      start "$bin" http RUST_LOG=$log
+      new=$(rps "http://127.0.0.1:$port/about/"); new_rss=$(rss_mb); stop
+      printf 'RUST_LOG=%-4s round %s: reference %9s req/s (%5s MB after)   this %9s req/s (%5s MB after)   ratio %s\n' \
+        "$log" "$round" "$old" "$old_rss" "$new" "$new_rss" "$(ratio "$new" "$old")"
+      hot[old]=$(awk -v a="${hot[old]:-0}" -v b="$old" 'BEGIN { print a + b }')
+      hot[new]=$(awk -v a="${hot[new]:-0}" -v b="$new" 'BEGIN { print a + b }')
+    done
+    echo "RUST_LOG=$log: this / reference over all rounds: $(ratio "${hot[new]}" "${hot[old]}")"
+    unset hot
   done
-  echo "this / reference over all rounds: $(ratio "${hot[new]}" "${hot[old]}")"
 fi

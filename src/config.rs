@@ -77,7 +77,8 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the site over HTTP (the default).
+    /// Serve the site over HTTP or HTTPS (the default).
+    #[command(after_help = AFTER_HELP)]
     Serve(ServeArgs),
     /// Load and validate the content, print every problem, exit 1 if any is an error.
     Check(ContentArgs),

@@ -31,11 +31,12 @@ macro_rules! say {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Makes mimalloc give freed memory back to the system at once. By default it keeps
-/// freed pages for a second, counted only when it next runs, so a server at rest after a
-/// burst (or a rebuild) held 65-98 MB it no longer used; at once, the embedded site stays
-/// near 30 MB, at the same requests per second (`benches/ops.sh`). An operator's own
-/// `MIMALLOC_PURGE_DELAY` wins.
+/// Makes the allocator give freed memory back to the system. By default mimalloc keeps
+/// freed pages for a second, counted only when it next runs, and its memory may become
+/// transparent huge pages, which it never gives back: a server at rest after start-up or
+/// a burst held 65-114 MB it no longer used. With freed pages purged at once and no huge
+/// pages for this process, the embedded site stays near 20 MB at the same requests per
+/// second (`benches/ops.sh`). An operator's own `MIMALLOC_PURGE_DELAY` wins.
 #[allow(unsafe_code)]
 fn configure_allocator() {
     /// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3); the Rust
@@ -44,6 +45,12 @@ fn configure_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one integer option, which mimalloc reads atomically; no pointer.
         unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+    }
+    // mimalloc's own switch for this (MIMALLOC_ALLOW_THP) is read before `main`.
+    #[cfg(target_os = "linux")]
+    // SAFETY: integer arguments only; a failure leaves huge pages allowed, nothing else.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 

@@ -93,7 +93,8 @@ where
         let access = (config.access_log
             && tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO))
         .then(|| Access::begin(&request, self.peer, &config.trusted_proxies));
-        // HTTP/2 has no `Connection` header: a draining server sends GOAWAY instead.
+        // HTTP/2 has no `Connection` header: its connections get GOAWAY when the listeners
+        // close.
         let close = request.version() <= Version::HTTP_11 && config.draining.is_draining();
         let extra = Extra {
             hsts: config.hsts,
