@@ -1,7 +1,7 @@
 //! The `wbt-site` command: parses arguments, calls one library function, prints one report
 //! or error, and decides the exit code.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,15 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use clap::Parser;
 use tracing::Level;
 
 use wbt_site::assets::Assets;
 use wbt_site::build::{self, BuildOptions, SharedSite};
-use wbt_site::config::{Cli, Command, ContentArgs, NewArgs, ServeArgs};
+use wbt_site::config::{self, AccessLog, Command, ContentArgs, NewArgs, ServeArgs};
 use wbt_site::content::source::Source;
 use wbt_site::live_reload::LiveReload;
-use wbt_site::server::{self, ServerOptions};
+use wbt_site::server::{self, Draining, ServerOptions, TlsConfig};
 use wbt_site::{RenderedSite, diagnostic, logging, watch};
 
 /// Prints a line on stdout, ignoring a closed stdout (a supervisor that stopped reading
@@ -32,8 +31,32 @@ macro_rules! say {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Makes the allocator give freed memory back to the system. By default mimalloc keeps
+/// freed pages for a second, counted only when it next runs, and its memory may become
+/// transparent huge pages, which it never gives back: a server at rest after start-up or
+/// a burst held 65-114 MB it no longer used. With freed pages purged at once and no huge
+/// pages for this process, the embedded site stays near 20 MB at the same requests per
+/// second (`benches/ops.sh`). An operator's own `MIMALLOC_PURGE_DELAY` wins.
+#[allow(unsafe_code)]
+fn configure_allocator() {
+    /// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3); the Rust
+    /// binding names only the options before it.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one integer option, which mimalloc reads atomically; no pointer.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+    }
+    // mimalloc's own switch for this (MIMALLOC_ALLOW_THP) is read before `main`.
+    #[cfg(target_os = "linux")]
+    // SAFETY: integer arguments only; a failure leaves huge pages allowed, nothing else.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    configure_allocator();
+    let cli = config::parse();
     logging::init(cli.log_format);
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
@@ -87,6 +110,10 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         }
         args.content.content = Some(default);
     }
+    let mut server_options = match server_options(&args) {
+        Ok(options) => options,
+        Err(message) => return fail(&message),
+    };
     let mut options = build_options(&args.content);
     options.live_reload = args.watch;
     let assets = Arc::new(Assets::embedded());
@@ -96,7 +123,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     };
     let built_in = started.elapsed();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let listeners = match server::bind(args.addr, threads) {
+    let listeners = match server::bind(args.addr, threads, args.reuse_port) {
         Ok(listeners) => listeners,
         Err(error) => return fail(&format!("cannot listen on {}: {error}", args.addr)),
     };
@@ -104,12 +131,21 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         .first()
         .and_then(|l| l.local_addr().ok())
         .unwrap_or(args.addr);
+    let scheme = if server_options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     say!(
-        "wbt-site: serving {} ({} routes, built in {} ms) on http://{addr}/",
+        "wbt-site: serving {} ({} routes, built in {} ms) on {scheme}://{addr}/ with links to {}",
         options.source.describe(),
         site.routes.len(),
-        built_in.as_millis()
+        built_in.as_millis(),
+        site.base_url
     );
+    if !args.watch {
+        warn_if_links_point_here(&args.content, &site.base_url);
+    }
     let shared = Arc::new(ArcSwap::from_pointee(site));
     if !options.live_reload {
         compress_in_background(shared.clone());
@@ -134,21 +170,50 @@ fn serve(mut args: ServeArgs) -> ExitCode {
         assets,
         live_reload.as_ref().map(|live| live.reload.clone()),
     );
-    let request_timeout = Duration::from_secs(args.request_timeout);
-    let app = server::app(
-        shared,
-        &ServerOptions {
-            request_timeout,
-            live_reload,
-            metrics: args.metrics,
-        },
-    );
-    match server::run(listeners, app, request_timeout, publisher, stop) {
+    server_options.live_reload = live_reload;
+    let app = server::app(shared, &server_options);
+    match server::run(listeners, app, &server_options, publisher, stop) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
         Err(error) => fail(&format!("server error: {error}")),
+    }
+}
+
+/// How to serve, from the command line; the TLS files are read and checked here, so that
+/// a bad certificate stops the server before it listens.
+fn server_options(args: &ServeArgs) -> Result<ServerOptions, String> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsConfig::from_pem_files(cert, key)?),
+        _ => None,
+    };
+    let drain = args.drain_seconds.unwrap_or(if args.watch { 0 } else { 5 });
+    Ok(ServerOptions {
+        request_timeout: Duration::from_secs(args.request_timeout),
+        live_reload: None,
+        drain: Duration::from_secs(drain),
+        draining: Draining::default(),
+        tls,
+        hsts: args.hsts,
+        access_log: args.access_log == AccessLog::On,
+        trusted_proxies: args.trusted_proxies.clone(),
+        metrics: args.metrics,
+    })
+}
+
+/// Warns when the site's links point at this machine only because nobody said otherwise
+/// (the embedded site.toml says `http://127.0.0.1:8080`, right for a preview only).
+fn warn_if_links_point_here(args: &ContentArgs, base_url: &str) {
+    if args.base_url.is_none() && config::is_loopback(base_url) {
+        logging::eprint(
+            Level::WARN,
+            &format!(
+                "wbt-site: warning: canonical links, feeds and the sitemap point to {base_url}, \
+                 this machine; set --base-url or WBT_BASE_URL to the public address, \
+                 such as https://wbt.example.org"
+            ),
+        );
     }
 }
 
@@ -237,6 +302,7 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
         }
     };
     eprint_report(Level::WARN, &site.warnings);
+    warn_if_links_point_here(args, &site.base_url);
     match wbt_site::export::export(&site, out) {
         Ok(summary) => {
             say!(

@@ -76,6 +76,86 @@ async fn json_logs_are_one_object_per_line_with_a_message() {
     );
 }
 
+/// Fetches `/about/?utm=1` as a proxy would send it, from a server started with `args`;
+/// the server's log, and the number of body bytes received.
+async fn log_of_a_proxied_request(args: &[&str]) -> (String, usize) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(fixture("site"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("WBT_LOG_FORMAT");
+    let server = Server::start(command);
+    let reply = common::client()
+        .get(format!("{}/about/?utm=1", server.base))
+        .header("user-agent", "probe/1.0 \"quoted\"")
+        .header("referer", "https://example.org/from")
+        .header("x-forwarded-for", "198.51.100.7, 203.0.113.9")
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let bytes = reply.bytes().await.unwrap().len();
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    (log, bytes)
+}
+
+#[tokio::test]
+async fn access_lines_identify_the_client_and_the_request() {
+    let (log, bytes) = log_of_a_proxied_request(&["--trusted-proxy", "127.0.0.0/8"]).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("wbt_site::access") && l.contains("/about/"))
+        .unwrap_or_else(|| panic!("no access line: {log}"));
+    let bytes_field = format!("bytes={bytes} ");
+    for field in [
+        "peer=127.0.0.1:",
+        "client=203.0.113.9",
+        "method=GET",
+        "path=\"/about/\"",
+        "query=\"utm=1\"",
+        "status=200",
+        &bytes_field,
+        "micros=",
+        "agent=\"probe/1.0 \\\"quoted\\\"\"",
+        "referer=\"https://example.org/from\"",
+    ] {
+        assert!(line.contains(field), "no {field} in {line}");
+    }
+
+    // Not a trusted proxy: X-Forwarded-For is not believed.
+    let (log, _) = log_of_a_proxied_request(&["--trusted-proxy", "10.0.0.0/8"]).await;
+    assert!(log.contains("client=127.0.0.1"), "{log}");
+    assert!(!log.contains("203.0.113.9"), "{log}");
+
+    // JSON: the same fields, typed.
+    let (log, bytes) =
+        log_of_a_proxied_request(&["--log-format", "json", "--trusted-proxy", "127.0.0.1"]).await;
+    let line: serde_json::Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["target"] == "wbt_site::access" && l["path"] == "/about/")
+        .unwrap_or_else(|| panic!("no access line: {log}"));
+    assert_eq!(line["client"], "203.0.113.9");
+    assert_eq!(line["query"], "utm=1");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["agent"], "probe/1.0 \"quoted\"");
+    assert_eq!(line["bytes"], bytes, "{line}");
+    assert!(
+        line["peer"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("127.0.0.1:"))
+    );
+
+    // Off: no access line at all, the other lines stay.
+    let (log, _) = log_of_a_proxied_request(&["--access-log", "off"]).await;
+    assert!(!log.contains("wbt_site::access"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+}
+
 #[test]
 fn the_log_format_comes_from_the_environment_too() {
     let output = Command::new(env!("CARGO_BIN_EXE_wbt-site"))

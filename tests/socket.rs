@@ -125,6 +125,44 @@ fn a_busy_port_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("cannot listen on {addr}")));
 }
 
+/// A second wbt-site on the address of a first one used to start and silently take half
+/// of its traffic (both use `SO_REUSEPORT`): it is refused, unless `--reuse-port` asks
+/// to share for a hand-over.
+#[tokio::test]
+async fn a_second_server_on_a_taken_address_is_refused_unless_it_asks_to_share() {
+    let start_on = |addr: &str, extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+        command
+            .args(["serve", "--addr", addr])
+            .args(extra)
+            .arg("--content")
+            .arg(fixture("site"));
+        command
+    };
+    let first = Server::start(start_on("127.0.0.1:0", &[]));
+    let addr = first.base.trim_start_matches("http://").to_owned();
+    let output = start_on(&addr, &[]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot listen on {addr}: another process is listening there"
+        )) && stderr.contains("--reuse-port"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "never served");
+
+    let second = Server::start(start_on(&addr, &["--reuse-port"]));
+    assert_eq!(second.base, first.base);
+    assert_eq!(second.get("/healthz").await.status(), 200);
+    let (code, _) = first.terminate();
+    assert_eq!(code, Some(0));
+    // The first one gone, the second one serves the address alone.
+    for _ in 0..20 {
+        assert_eq!(second.get("/about/").await.status(), 200);
+    }
+}
+
 #[test]
 fn a_client_that_never_finishes_its_request_is_cut_off() {
     use std::io::{Read, Write};

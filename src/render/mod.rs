@@ -61,6 +61,8 @@ pub struct RenderedSite {
     pub overlay: Option<Arc<Resource>>,
     /// The pages made per request (search, filtered projects) for this site.
     pub on_request: Option<Arc<RequestPages>>,
+    /// The public address its links start with (`https://wbt.example.org`).
+    pub base_url: String,
 }
 
 impl RenderedSite {
@@ -84,6 +86,7 @@ impl RenderedSite {
             live: self.live,
             overlay: self.overlay.clone(),
             on_request: self.on_request.clone(),
+            base_url: self.base_url.clone(),
         }
     }
 
@@ -152,6 +155,7 @@ pub fn render(
         next_publication: site.next_publication,
         warnings: site.warnings.clone(),
         live: live_reload,
+        base_url: site.base_url.clone(),
         ..RenderedSite::default()
     };
     rendered.routes = raw

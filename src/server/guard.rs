@@ -1,7 +1,8 @@
 //! What every request goes through, whatever answers it: the request-header size limit
 //! (431), a panic while answering (called or awaited) turned into a 500 page, the
-//! security headers on every response (errors, timeouts and panics included), one access
-//! log line per request, and under `--metrics` the hook of [`super::metrics`] (each
+//! security headers on every response (errors, timeouts and panics included, HSTS when
+//! asked), `Connection: close` while draining, one access log line per request
+//! ([`super::access_log`]), and under `--metrics` the hook of [`super::metrics`] (each
 //! response counted, `/metrics`).
 //!
 //! Written out by hand (no boxed future, no layer stack) because it runs on every request.
@@ -9,30 +10,73 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
 
+use super::access_log::Access;
 use super::metrics::{self, Metrics};
+use super::{Draining, ServerOptions};
 use crate::render::headers::SECURITY_HEADERS;
 
 /// Largest total size of request headers accepted, in bytes.
 pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-/// The outermost service around `S`.
+const HSTS: &str = "max-age=31536000";
+
+/// The outermost service around `S`, for one connection (`peer`) or none (tests).
 #[derive(Clone, Debug)]
 pub struct Guard<S> {
     inner: S,
+    config: Arc<GuardConfig>,
+    peer: Option<SocketAddr>,
+}
+
+/// What the guard does beside limits and panics.
+#[derive(Debug)]
+struct GuardConfig {
+    hsts: bool,
+    access_log: bool,
+    trusted_proxies: Vec<IpNet>,
+    draining: Draining,
     metrics: Option<&'static Metrics>,
 }
 
 impl<S> Guard<S> {
-    pub(crate) fn new(inner: S, metrics: Option<&'static Metrics>) -> Self {
-        Guard { inner, metrics }
+    pub(crate) fn new(
+        inner: S,
+        options: &ServerOptions,
+        metrics: Option<&'static Metrics>,
+    ) -> Self {
+        let config = GuardConfig {
+            hsts: options.hsts,
+            access_log: options.access_log,
+            trusted_proxies: options.trusted_proxies.clone(),
+            draining: options.draining.clone(),
+            metrics,
+        };
+        Guard {
+            inner,
+            config: Arc::new(config),
+            peer: None,
+        }
+    }
+}
+
+impl<S: Clone> Guard<S> {
+    /// The guard for requests on a connection from `peer`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Self {
+        Guard {
+            peer: Some(peer),
+            ..self.clone()
+        }
     }
 }
 
@@ -49,14 +93,19 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let config = &self.config;
         // What the access log line needs, taken only when that line will be written.
-        let access =
-            tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO).then(|| Access {
-                started: Instant::now(),
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-            });
-        let metered = self.metrics.map(|m| (m, Instant::now()));
+        let access = (config.access_log
+            && tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO))
+        .then(|| Access::begin(&request, self.peer, &config.trusted_proxies));
+        // HTTP/2 has no `Connection` header: its connections get GOAWAY when the listeners
+        // close.
+        let close = request.version() <= Version::HTTP_11 && config.draining.is_draining();
+        let extra = Extra {
+            hsts: config.hsts,
+            close,
+        };
+        let metered = config.metrics.map(|m| (m, Instant::now()));
         let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
             GuardState::Answered {
                 response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
@@ -79,9 +128,17 @@ where
         GuardFuture {
             state,
             access,
+            extra,
             metered,
         }
     }
+}
+
+/// Headers some responses get beside the security headers.
+#[derive(Clone, Copy)]
+struct Extra {
+    hsts: bool,
+    close: bool,
 }
 
 /// The size of the request headers as the limit counts it.
@@ -92,19 +149,13 @@ fn header_bytes(headers: &HeaderMap) -> usize {
         .sum()
 }
 
-/// A request's start, for its access log line.
-struct Access {
-    started: Instant,
-    method: Method,
-    uri: Uri,
-}
-
 pin_project_lite::pin_project! {
     /// The response future of [`Guard`].
     pub struct GuardFuture<F> {
         #[pin]
         state: GuardState<F>,
         access: Option<Access>,
+        extra: Extra,
         // Under `--metrics`: where to count the response, and when the request came.
         metered: Option<(&'static Metrics, Instant)>,
     }
@@ -140,18 +191,22 @@ where
                 .take()
                 .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         };
-        add_security_headers(response.headers_mut());
+        let headers = response.headers_mut();
+        add_security_headers(headers);
+        if this.extra.hsts {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            );
+        }
+        if this.extra.close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some((metrics, started)) = this.metered.take() {
             metrics.observe(&response, started);
         }
         if let Some(access) = this.access.take() {
-            tracing::info!(
-                target: "wbt_site::access",
-                method = %access.method,
-                path = access.uri.path(),
-                status = response.status().as_u16(),
-                micros = access.started.elapsed().as_micros() as u64,
-            );
+            access.end(&response);
         }
         Poll::Ready(Ok(response))
     }
@@ -193,7 +248,7 @@ mod tests {
                 panic!("answering failed")
             },
         );
-        let response = Guard::new(panics, None)
+        let response = Guard::new(panics, &ServerOptions::default(), None)
             .oneshot(request("x"))
             .await
             .unwrap();
@@ -211,7 +266,7 @@ mod tests {
             Ok::<Response, Infallible>(StatusCode::OK.into_response())
         });
         let big = "a".repeat(MAX_HEADER_BYTES);
-        let response = Guard::new(answers_ok, None)
+        let response = Guard::new(answers_ok, &ServerOptions::default(), None)
             .oneshot(request(&big))
             .await
             .unwrap();
@@ -224,7 +279,7 @@ mod tests {
             "nosniff"
         );
         let fits = "a".repeat(MAX_HEADER_BYTES - 100);
-        let response = Guard::new(answers_ok, None)
+        let response = Guard::new(answers_ok, &ServerOptions::default(), None)
             .oneshot(request(&fits))
             .await
             .unwrap();

@@ -1,9 +1,10 @@
-//! Sockets and connections: `SO_REUSEPORT` listeners, one thread with a single-threaded
-//! runtime and hyper's accept loop per listener (the nginx worker model), and graceful
-//! shutdown on Ctrl-C or SIGTERM.
+//! Sockets and connections: `SO_REUSEPORT` listeners (one per core, refused when another
+//! process holds the address unless `--reuse-port`), one thread with a single-threaded
+//! runtime and hyper's accept loop per listener (the nginx worker model), the TLS
+//! handshake under `--tls-cert`, and the drain on SIGTERM, SIGINT or SIGHUP.
 //!
-//! Owns how bytes get to a service and back. Must not know what the service answers: it
-//! serves any tower service that turns a request into a response.
+//! Owns how bytes get to a service and back, and how serving stops. Must not know what the
+//! service answers: it serves any tower service that can be told its connection's peer.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -14,44 +15,56 @@ use std::time::Duration;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
-use super::guard::MAX_HEADER_BYTES;
+use super::guard::{Guard, MAX_HEADER_BYTES};
+use super::{Draining, ServerOptions};
 
-/// What the accept loop serves: any tower service from a request to a response that can
-/// be cloned for each connection and sent to the connection's task.
+/// What the accept loop serves: a tower service from a request to a response, made for
+/// each connection from its peer's address and sent to the connection's task.
 pub trait HttpService:
     tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
     + Clone
     + Send
     + 'static
 {
+    /// The service for one connection from `peer`.
+    fn for_peer(&self, peer: SocketAddr) -> Self;
 }
 
-impl<S> HttpService for S where
-    S: tower::Service<
+impl<S> HttpService for Guard<S>
+where
+    Guard<S>: tower::Service<
             http::Request<Incoming>,
             Response = Response,
             Error = Infallible,
             Future: Send,
         > + Clone
         + Send
-        + 'static
+        + 'static,
+    S: Clone,
 {
+    fn for_peer(&self, peer: SocketAddr) -> Self {
+        Guard::for_peer(self, peer)
+    }
 }
-
-/// How long shutdown waits for requests in flight before giving up on them.
-const DRAIN_LIMIT: Duration = Duration::from_secs(15);
 
 /// Binds `count` listeners to `addr` with `SO_REUSEPORT`, so that one thread each can
 /// accept on its own and the kernel spreads connections between them. With port 0, the
-/// first listener picks the port and the others join it.
-pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListener>> {
+/// first listener picks the port and the others join it. Unless `share` is set, the
+/// address must be free first: `SO_REUSEPORT` would otherwise let this process silently
+/// share it with another one (an old copy left running would get half the visitors).
+pub fn bind(addr: SocketAddr, count: usize, share: bool) -> io::Result<Vec<std::net::TcpListener>> {
+    if !share && addr.port() != 0 {
+        refuse_if_taken(addr)?;
+    }
     let mut listeners: Vec<std::net::TcpListener> = Vec::with_capacity(count.max(1));
     let mut addr = addr;
     for _ in 0..count.max(1) {
@@ -72,19 +85,36 @@ pub fn bind(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListe
     Ok(listeners)
 }
 
+/// Fails when some process listens on `addr`: a socket without `SO_REUSEPORT` cannot be
+/// bound there then (`SO_REUSEADDR` still lets it past connections in TIME_WAIT).
+fn refuse_if_taken(addr: SocketAddr) -> io::Result<()> {
+    let probe = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    probe.set_reuse_address(true)?;
+    match probe.bind(&addr.into()) {
+        Err(error) if error.kind() == io::ErrorKind::AddrInUse => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            "another process is listening there: stop it, choose another --addr, \
+             or pass --reuse-port to share the address while handing over",
+        )),
+        other => other,
+    }
+}
+
 /// Serves `app` on every listener, one single-threaded runtime per listener (no work
-/// stealing, no cross-thread wake-ups: the nginx worker model), until Ctrl-C or SIGTERM,
-/// which sets `stop`; then each finishes its requests in flight. `background` runs beside
+/// stealing, no cross-thread wake-ups: the nginx worker model), until a stop signal; then
+/// drains (see [`Draining`]) for `options.drain`, sets `stop`, closes the listeners and
+/// gives requests in flight `options.request_timeout` to finish. `background` runs beside
 /// the first.
 pub fn run(
     listeners: Vec<std::net::TcpListener>,
     app: impl HttpService,
-    request_timeout: Duration,
+    options: &ServerOptions,
     background: impl Future<Output = ()> + Send + 'static,
     stop: watch::Sender<bool>,
 ) -> io::Result<()> {
     let stopped = stop.subscribe();
     let mut background = Some(background);
+    let mut signals = Some((stop, options.draining.clone(), options.drain));
     let mut threads = Vec::with_capacity(listeners.len());
     // No thread serves before the signal handlers exist: a SIGTERM that arrives while
     // the first requests are answered must drain, not kill.
@@ -93,8 +123,9 @@ pub fn run(
         let ready = ready.clone();
         let app = app.clone();
         let mut stopped = stopped.clone();
-        let stop = (index == 0).then(|| stop.clone());
+        let signals = signals.take();
         let background = background.take();
+        let connections = Connections::new(options);
         let thread = std::thread::Builder::new()
             .name(format!("wbt-server-{index}"))
             .spawn(move || -> io::Result<()> {
@@ -102,14 +133,13 @@ pub fn run(
                     .enable_all()
                     .build()?;
                 runtime.block_on(async move {
-                    let signals = stop.map(|stop| shutdown_signal().map(|s| (s, stop)));
+                    let signals = signals.map(|(stop, draining, drain)| {
+                        Signals::new().map(|s| (s, stop, draining, drain))
+                    });
                     ready.wait();
                     if let Some(signals) = signals {
-                        let (signalled, stop) = signals?;
-                        tokio::spawn(async move {
-                            signalled.await;
-                            let _ = stop.send(true);
-                        });
+                        let (signals, stop, draining, drain) = signals?;
+                        tokio::spawn(signals.drain_then_stop(draining, drain, stop));
                     }
                     if let Some(background) = background {
                         tokio::spawn(background);
@@ -118,12 +148,11 @@ pub fn run(
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    serve(listener, app, request_timeout, shutdown).await
+                    connections.serve(listener, app, shutdown).await
                 })
             })?;
         threads.push(thread);
     }
-    drop(stop);
     for thread in threads {
         thread
             .join()
@@ -132,75 +161,176 @@ pub fn run(
     Ok(())
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, finishes
-/// the requests in flight (for at most 15 s) and returns.
-async fn serve(
-    listener: TcpListener,
-    app: impl HttpService,
+/// How one thread serves its connections: plain HTTP/1.1, or TLS with HTTP/1.1 and
+/// HTTP/2.
+struct Connections {
+    http1: http1::Builder,
+    tls: Option<(TlsAcceptor, auto::Builder<TokioExecutor>)>,
     request_timeout: Duration,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(request_timeout)
-        .max_buf_size(MAX_HEADER_BYTES * 4)
-        .writev(false);
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(app.clone());
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move {
-                        if let Err(error) = connection.await {
-                            tracing::debug!(%error, "connection ended with an error");
+}
+
+impl Connections {
+    fn new(options: &ServerOptions) -> Connections {
+        let timeout = options.request_timeout;
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(timeout)
+            .max_buf_size(MAX_HEADER_BYTES * 4)
+            .writev(false);
+        let tls = options.tls.as_ref().map(|tls| {
+            let mut both = auto::Builder::new(TokioExecutor::new());
+            both.http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
+                .max_buf_size(MAX_HEADER_BYTES * 4);
+            both.http2()
+                .timer(TokioTimer::new())
+                .max_header_list_size(MAX_HEADER_BYTES as u32);
+            (tls.acceptor(), both)
+        });
+        Connections {
+            http1,
+            tls,
+            request_timeout: timeout,
+        }
+    }
+
+    /// Serves `app` on `listener` until `shutdown` completes, then closes the listener,
+    /// lets requests in flight finish (for at most the request timeout), closes idle
+    /// connections and returns.
+    async fn serve(
+        self,
+        listener: TcpListener,
+        app: impl HttpService,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        let service = TowerToHyperService::new(app.for_peer(peer));
+                        match &self.tls {
+                            None => {
+                                let connection = graceful.watch(self.http1.serve_connection(TokioIo::new(stream), service));
+                                tokio::spawn(async move {
+                                    if let Err(error) = connection.await {
+                                        tracing::debug!(%error, "connection ended with an error");
+                                    }
+                                });
+                            }
+                            Some((acceptor, both)) => {
+                                let handshake = (acceptor.clone(), both.clone(), self.request_timeout);
+                                tokio::spawn(serve_tls(stream, handshake, service, graceful.watcher()));
+                            }
                         }
-                    });
-                }
-                Err(error) => {
-                    // Out of file descriptors and the like: wait a little, keep serving.
-                    tracing::warn!(%error, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
+                    }
+                    Err(error) => {
+                        // Out of file descriptors and the like: wait a little, keep serving.
+                        tracing::warn!(%error, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
         }
-    }
-    drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {},
-        () = tokio::time::sleep(DRAIN_LIMIT) => {
-            tracing::warn!("requests still in flight after {DRAIN_LIMIT:?}: closing them");
-        }
-    }
-    Ok(())
-}
-
-/// A future that completes on Ctrl-C or SIGTERM, with both handlers installed before it
-/// returns.
-#[cfg(unix)]
-fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(async move {
+        drop(listener);
         tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
+            () = graceful.shutdown() => {},
+            () = tokio::time::sleep(self.request_timeout) => {
+                tracing::warn!("requests still in flight after {:?}: closing them", self.request_timeout);
+            }
         }
-        tracing::info!("shutting down: finishing requests in flight");
-    })
+        Ok(())
+    }
 }
 
-/// A future that completes on Ctrl-C.
-#[cfg(not(unix))]
-fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
-    Ok(async {
+/// One TLS connection: the handshake (within the request timeout), then HTTP/1.1 or
+/// HTTP/2 as the client chose by ALPN.
+async fn serve_tls<S>(
+    stream: TcpStream,
+    (acceptor, both, timeout): (TlsAcceptor, auto::Builder<TokioExecutor>, Duration),
+    service: TowerToHyperService<S>,
+    watcher: Watcher,
+) where
+    S: HttpService,
+{
+    let stream = match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return tracing::debug!(%error, "TLS handshake failed"),
+        Err(_) => return tracing::debug!("TLS handshake timed out"),
+    };
+    let connection = both.serve_connection(TokioIo::new(stream), service);
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// The stop signals, with their handlers installed as soon as this exists.
+struct Signals {
+    #[cfg(unix)]
+    handlers: [tokio::signal::unix::Signal; 3],
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            handlers: [
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::hangup())?,
+            ],
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> io::Result<Signals> {
+        Ok(Signals {})
+    }
+
+    /// The name of the next stop signal to arrive.
+    #[cfg(unix)]
+    async fn next(&mut self) -> &'static str {
+        let [terminate, interrupt, hangup] = &mut self.handlers;
+        tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = hangup.recv() => "SIGHUP",
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: finishing requests in flight");
-    })
+        "Ctrl-C"
+    }
+
+    /// On the first signal, drains for `drain` (a second signal cuts it short), then
+    /// sets `stop`.
+    async fn drain_then_stop(
+        mut self,
+        draining: Draining,
+        drain: Duration,
+        stop: watch::Sender<bool>,
+    ) {
+        let signal = self.next().await;
+        draining.start();
+        tracing::info!(
+            signal,
+            drain_seconds = drain.as_secs(),
+            "stopping: /healthz answers 503; new connections are served until the drain ends"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(drain) => {},
+            signal = self.next() => tracing::info!(signal, "second signal: ending the drain"),
+        }
+        tracing::info!("closing the listeners; finishing requests in flight");
+        let _ = stop.send(true);
+    }
 }

@@ -128,7 +128,14 @@ pub struct Server {
 
 impl Server {
     /// Starts `command` (which must listen on port 0) and waits for its "serving" line.
+    /// It stops without a drain unless the command asks for one (`--drain-seconds`).
     pub fn start(mut command: Command) -> Server {
+        if !command
+            .get_envs()
+            .any(|(name, _)| name == "WBT_DRAIN_SECONDS")
+        {
+            command.env("WBT_DRAIN_SECONDS", "0");
+        }
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -139,7 +146,7 @@ impl Server {
         stdout.read_line(&mut line).expect("a first line");
         let base = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .trim_end_matches('/')
             .to_owned();
@@ -165,14 +172,24 @@ impl Server {
     }
 
     /// Sends SIGTERM and returns the exit code and everything logged to stderr.
-    pub fn terminate(mut self) -> (Option<i32>, String) {
+    pub fn terminate(self) -> (Option<i32>, String) {
+        self.signal("TERM");
+        self.wait()
+    }
+
+    /// Sends the signal `name` (`TERM`, `HUP`, `INT`) to the server.
+    pub fn signal(&self, name: &str) {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .expect("kill runs");
         assert!(killed.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
+    }
+
+    /// Waits for the server to exit (at most 30 s); its exit code and its whole stderr.
+    pub fn wait(mut self) -> (Option<i32>, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
                 let mut stderr = String::new();
@@ -181,7 +198,10 @@ impl Server {
                 }
                 return (status.code(), stderr);
             }
-            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "no exit within 30 s of the signal"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
