@@ -20,7 +20,7 @@ use common::{copy_fixture, get};
 /// Text payloads: each front-matter text field gets every one of them, in turn.
 const PAYLOADS: &[&str] = &[
     "<script>alert(1)</script>",
-    "\"><img src=x alt=x onerror=alert(1)>",
+    "\"><img src=https://x.test/x.png alt=x onerror=alert(1)>",
     "' onmouseover='alert(1)' x='",
     "</title><script>alert(1)</script>",
     "</script><script>alert(1)</script><!--",
@@ -43,7 +43,7 @@ const URL_PAYLOADS: &[&str] = &[
 /// Markdown and raw HTML that try every way in.
 const BODY: &str = r##"
 <script>alert(1)</script>
-<img src=x alt=x onerror=alert(1)>
+<img src=https://x.test/x.png alt=x onerror=alert(1)>
 <a href="javascript:alert(1)">raw link</a>
 <a href="&#106;avascript:alert(1)">entity link</a>
 <a href="jav&#x09;ascript:alert(1)">tab link</a>
@@ -67,7 +67,7 @@ const BODY: &str = r##"
 <meta http-equiv="refresh" content="0;url=javascript:alert(1)">
 <details open ontoggle=alert(1)><summary>s</summary></details>
 <video><source onerror="alert(1)"></video>
-<noscript><p title="</noscript><img src=x alt=x onerror=alert(1)>"></noscript>
+<noscript><p title="</noscript><img src=https://x.test/x.png alt=x onerror=alert(1)>"></noscript>
 <style>@import "javascript:alert(1)";</style>
 <a href="https://ok.example/" target="_blank" onmouseover="alert(1)">ok link</a>
 
@@ -79,7 +79,7 @@ const BODY: &str = r##"
 
 ## Heading <script>alert(1)</script> {#x"onclick="alert(1)}
 
-## Another <img src=x alt=x onerror=alert(1)>
+## Another <img src=https://x.test/x.png alt=x onerror=alert(1)>
 
 ### Third heading
 
@@ -89,7 +89,7 @@ A footnote[^1].
 
 | a | b |
 |---|---|
-| <script>alert(1)</script> | <img src=x alt=x onerror=alert(1)> |
+| <script>alert(1)</script> | <img src=https://x.test/x.png alt=x onerror=alert(1)> |
 "##;
 
 fn options_for(dir: &Path) -> BuildOptions {
