@@ -12,6 +12,7 @@ mod cross_links;
 mod index;
 mod links;
 mod pages;
+mod problems;
 mod prose;
 mod tables;
 

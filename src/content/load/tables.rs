@@ -5,7 +5,7 @@
 use toml::Spanned;
 
 use super::Loader;
-use super::pages::Problems;
+use super::problems::Problems;
 use crate::content::file_name::FileName;
 use crate::content::front_matter::{
     CountryTable, FrontMatter, OfficeTable, PersonTable, ProjectTable, Table, ThemeTable,
