@@ -15,15 +15,13 @@
 mod common;
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::body::Body;
 use axum::http::Request;
+use common::nginx::Nginx;
 use common::{Reply, options, send};
 use wbt_site::assets::Assets;
 use wbt_site::build;
@@ -39,84 +37,21 @@ const NGINX_ONLY: [&str; 6] = [
     "connection",
 ];
 
-/// nginx on a free loopback port, stopped (by its PID) when dropped.
-struct Nginx {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn nginx_binary() -> PathBuf {
-    let candidates = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"];
-    candidates
-        .iter()
-        .map(PathBuf::from)
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "tests/nginx.rs needs nginx: install it with `apt-get install nginx-light` \
-                 (.ci/run does so in CI)"
-            )
-        })
-}
-
 /// Starts nginx on `public` with the export's include.
 fn start_nginx(public: &Path) -> Nginx {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let temp = dir.path().display();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\nerror_log stderr;\n\
-         pid {temp}/nginx.pid;\nevents {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {temp}/body;\n\
-         proxy_temp_path {temp}/proxy;\n  fastcgi_temp_path {temp}/fastcgi;\n\
-         uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n\
-         server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
-         include {root}/wbt-site.nginx.conf;\n  }}\n}}\n",
-        root = public.display()
-    );
-    let conf_path = dir.path().join("nginx.conf");
-    std::fs::write(&conf_path, conf).expect("write nginx.conf");
-    let mut child = Command::new(nginx_binary())
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(&conf_path)
-        .args(["-e", "stderr"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nginx starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut log = String::new();
-            if let Some(mut err) = child.stderr.take() {
-                let _ = err.read_to_string(&mut log);
-            }
-            panic!("nginx exited ({status}) without listening:\n{log}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not listen within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Nginx {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    }
+    Nginx::start(|dir, port| {
+        let temp = dir.display();
+        format!(
+            "master_process off;\nworker_processes 1;\n\
+             pid {temp}/nginx.pid;\nevents {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {temp}/body;\n\
+             proxy_temp_path {temp}/proxy;\n  fastcgi_temp_path {temp}/fastcgi;\n\
+             uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n\
+             server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
+             include {root}/wbt-site.nginx.conf;\n  }}\n}}\n",
+            root = public.display()
+        )
+    })
 }
 
 /// The `site` fixture rendered once, exported to a folder nginx may read, and the real
@@ -149,7 +84,7 @@ fn export_and_router() -> (tempfile::TempDir, PathBuf, App, String) {
 
 async fn from_nginx(nginx: &Nginx, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = common::client().request(method, format!("{}{path}", nginx.base));
+    let mut request = common::client().request(method, format!("{}{path}", nginx.base()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
