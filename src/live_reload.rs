@@ -21,6 +21,11 @@ pub(crate) const PREFIX: &str = "/_wbt/";
 /// The script tag live preview adds to every page.
 pub(crate) const SCRIPT_TAG: &str = "<script src=\"/_wbt/live.js\" defer></script>";
 
+/// `html` with [`SCRIPT_TAG`] on its own line before `</body>`.
+pub(crate) fn with_script(html: String) -> String {
+    html.replacen("</body>", &format!("{SCRIPT_TAG}\n</body>"), 1)
+}
+
 /// The reload script for pages under live preview.
 const SCRIPT: &str = "\
 // wbt-site live preview: reload this page whenever the site is rebuilt.

@@ -118,9 +118,7 @@ pub fn render(
     ctx.related_index();
     let page_body = |html: String| {
         if live_reload {
-            let tag = crate::live_reload::SCRIPT_TAG;
-            html.replacen("</body>", &format!("{tag}\n</body>"), 1)
-                .into_bytes()
+            crate::live_reload::with_script(html).into_bytes()
         } else {
             html.into_bytes()
         }

@@ -210,8 +210,7 @@ impl RequestPages {
 
     fn with_live_reload(&self, html: String) -> String {
         if self.live_reload {
-            let tag = live_reload::SCRIPT_TAG;
-            html.replacen("</body>", &format!("{tag}\n</body>"), 1)
+            live_reload::with_script(html)
         } else {
             html
         }
