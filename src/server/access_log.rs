@@ -27,15 +27,17 @@ pub(crate) struct Access {
 }
 
 impl Access {
-    /// What the line needs from `request`, which came from `peer` on its connection.
+    /// What the line needs from `request`, which came from `peer` on its connection and
+    /// arrived at `started`.
     pub(crate) fn begin<B>(
         request: &http::Request<B>,
+        started: Instant,
         peer: Option<SocketAddr>,
         trusted_proxies: &[IpNet],
     ) -> Access {
         let headers = request.headers();
         Access {
-            started: Instant::now(),
+            started,
             method: request.method().clone(),
             uri: request.uri().clone(),
             peer,

@@ -94,10 +94,17 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let config = &self.config;
+        let log = config.access_log
+            && tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO);
+        // When the request came, read once for the log line and the metrics, and only
+        // when one of them will use it.
+        let started = (log || config.metrics.is_some()).then(Instant::now);
         // What the access log line needs, taken only when that line will be written.
-        let access = (config.access_log
-            && tracing::enabled!(target: "wbt_site::access", tracing::Level::INFO))
-        .then(|| Access::begin(&request, self.peer, &config.trusted_proxies));
+        let access = started
+            .filter(|_| log)
+            .map(|at| Access::begin(&request, at, self.peer, &config.trusted_proxies));
+        // Under `--metrics`: where to count the response, and when the request came.
+        let metered = config.metrics.zip(started);
         // HTTP/2 has no `Connection` header: its connections get GOAWAY when the listeners
         // close.
         let close = request.version() <= Version::HTTP_11 && config.draining.is_draining();
@@ -105,7 +112,6 @@ where
             hsts: config.hsts,
             close,
         };
-        let metered = config.metrics.map(|m| (m, Instant::now()));
         let state = if header_bytes(request.headers()) > MAX_HEADER_BYTES {
             GuardState::Answered {
                 response: Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.into_response()),
