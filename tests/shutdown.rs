@@ -38,8 +38,7 @@ async fn every_stop_signal_drains_healthz_503_pages_still_served_then_exit_0() {
         let server = start(2, &[]);
         assert_eq!(server.get("/healthz").await.status(), 200);
         server.signal(signal);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let health = server.get("/healthz").await;
+        let health = server.healthz_after_signal().await;
         assert_eq!(health.status(), 503, "SIG{signal}");
         assert_eq!(health.headers()["cache-control"], "no-store");
         // A new connection during the drain is served, and told the connection ends.

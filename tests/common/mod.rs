@@ -173,6 +173,20 @@ impl Server {
         self.get(path).await.text().await.expect("a text body")
     }
 
+    /// `/healthz` once the server has taken a stop signal in: `kill` returns before the
+    /// server's signal task has run, so this asks again until the answer is no longer
+    /// 200 (for at most 5 s) and returns that answer.
+    pub async fn healthz_after_signal(&self) -> reqwest::Response {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let health = self.get("/healthz").await;
+            if health.status() != 200 || Instant::now() > deadline {
+                return health;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Sends SIGTERM and returns the exit code and everything logged to stderr.
     pub fn terminate(self) -> (Option<i32>, String) {
         self.signal("TERM");

@@ -83,8 +83,8 @@ pub async fn hand_over_under_load(start: impl Fn(u64) -> Server) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     old.signal("TERM");
     signalled.store(true, Ordering::Relaxed);
-    let health = old.get("/healthz").await;
-    assert_eq!(health.status(), 503, "healthz fails at once");
+    let health = old.healthz_after_signal().await;
+    assert_eq!(health.status(), 503, "healthz fails once the signal is in");
     nginx.reload(|dir, port| config(dir, port, &[&new_address]));
     let (code, log) = tokio::task::spawn_blocking(move || old.wait())
         .await
