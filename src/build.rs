@@ -91,15 +91,6 @@ pub fn build_uncompressed(
     Ok(rendered)
 }
 
-/// Loads and renders the site as of now, compressed, for a static export: no server will
-/// answer search or filters there, so no index is built for them.
-pub fn build_static(
-    options: &BuildOptions,
-    assets: &Assets,
-) -> Result<RenderedSite, Vec<Diagnostic>> {
-    Ok(load_and_render(options, assets)?.1.compressed())
-}
-
 fn load_and_render(
     options: &BuildOptions,
     assets: &Assets,

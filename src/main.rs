@@ -37,6 +37,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// a burst held 65-114 MB it no longer used. With freed pages purged at once and no huge
 /// pages for this process, the embedded site stays near 20 MB at the same requests per
 /// second (`benches/ops.sh`). An operator's own `MIMALLOC_PURGE_DELAY` wins.
+///
+/// Only for `serve`: `build` and `check` run for seconds and exit, and purging at once
+/// would fault every page of every compression buffer in afresh (a 10,000-page build
+/// spent 20 s of 24 s in the kernel).
 #[allow(unsafe_code)]
 fn configure_allocator() {
     /// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3); the Rust
@@ -55,11 +59,13 @@ fn configure_allocator() {
 }
 
 fn main() -> ExitCode {
-    configure_allocator();
     let cli = config::parse();
     logging::init(cli.log_format);
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => {
+            configure_allocator();
+            serve(args)
+        }
         Command::Check(args) => check(&args),
         Command::Build(args) => export(&args.content, &args.out),
         Command::New(args) => new_page(&args),
@@ -294,7 +300,7 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     let options = build_options(args);
     let assets = Assets::embedded();
     let started = Instant::now();
-    let site = match build::build_static(&options, &assets) {
+    let site = match build::load(&options, &assets, jiff::Timestamp::now()) {
         Ok(site) => site,
         Err(diagnostics) => {
             eprint_report(Level::ERROR, &diagnostics);
@@ -303,17 +309,19 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     };
     eprint_report(Level::WARN, &site.warnings);
     warn_if_links_point_here(args, &site.base_url);
-    match wbt_site::export::export(&site, out) {
+    match wbt_site::export::export(&site, &assets, out) {
         Ok(summary) => {
             say!(
-                "wbt-site: wrote {} files ({} KiB) to {} in {} ms",
+                "wbt-site: wrote {} files ({} KiB) to {} in {} ms (gzip level {}, brotli quality {})",
                 summary.files,
                 summary.bytes / 1024,
                 out.display(),
-                started.elapsed().as_millis()
+                started.elapsed().as_millis(),
+                summary.compression.gzip,
+                summary.compression.brotli,
             );
             ExitCode::SUCCESS
         }
-        Err(error) => fail(&format!("cannot write the site: {error}")),
+        Err(error) => fail(&error.to_string()),
     }
 }

@@ -54,14 +54,16 @@ fn start_nginx(public: &Path) -> Nginx {
     })
 }
 
-/// The `site` fixture rendered once, exported to a folder nginx may read, and the real
-/// router serving that same rendered site.
+/// The `site` fixture exported to a folder nginx may read, and the real router serving
+/// the same site.
 fn export_and_router() -> (tempfile::TempDir, PathBuf, App, String) {
-    let site = build::build(&options("site"), &Assets::embedded())
-        .unwrap_or_else(|d| panic!("{}", wbt_site::diagnostic::report(&d)));
+    let (options, assets) = (options("site"), Assets::embedded());
+    let site = build::build(&options, &assets).unwrap_or_else(|d| report(&d));
+    let loaded =
+        build::load(&options, &assets, jiff::Timestamp::now()).unwrap_or_else(|d| report(&d));
     let dir = tempfile::tempdir().expect("temp dir");
     let public = dir.path().join("public");
-    wbt_site::export::export(&site, &public).expect("export");
+    wbt_site::export::export(&loaded, &assets, &public).expect("export");
     // nginx may run its worker as another user: the folder must be readable by all.
     #[cfg(unix)]
     {
@@ -80,6 +82,10 @@ fn export_and_router() -> (tempfile::TempDir, PathBuf, App, String) {
         &ServerOptions::default(),
     );
     (dir, public, app, css)
+}
+
+fn report<T>(diagnostics: &[wbt_site::diagnostic::Diagnostic]) -> T {
+    panic!("{}", wbt_site::diagnostic::report(diagnostics))
 }
 
 async fn from_nginx(nginx: &Nginx, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {

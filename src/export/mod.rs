@@ -6,7 +6,7 @@
 //! `_headers` and `_redirects` for Netlify and Cloudflare Pages ([`cdn`]), and an nginx
 //! include ([`nginx`]), all from [`crate::render::headers`], the server's own list.
 //!
-//! Must not know the server: it writes what the renderer made.
+//! Must not know the server: it writes what the renderer makes, as it makes it.
 
 mod cdn;
 mod nginx;
@@ -15,10 +15,13 @@ mod rules;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use askama::Template;
 
-use crate::render::{RenderedSite, Resource};
+use crate::assets::Assets;
+use crate::content::Site;
+use crate::render::{self, Resource, resource::Compression};
 
 /// The page an alias becomes: it points browsers and search engines to the page's URL.
 #[derive(Template)]
@@ -29,20 +32,58 @@ struct RedirectPage<'a> {
 }
 
 /// What an export wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExportSummary {
     pub files: usize,
     pub bytes: u64,
+    /// How its text was compressed (see [`Compression::for_export`]).
+    pub compression: Compression,
 }
 
-/// Writes `site` as the folder `out`, replacing what was there. Everything is written to a
-/// new folder beside `out` first, then renamed into place: an export that fails (a full
-/// disk) leaves `out` as it was and no half-written folder behind.
-pub fn export(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
+/// Why an export failed.
+#[derive(Debug)]
+pub enum ExportError {
+    /// A template failed to render a page.
+    Template(askama::Error),
+    /// A file or folder could not be written (its path is in the message).
+    Write(io::Error),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Template(error) => write!(f, "a template failed to render: {error}"),
+            ExportError::Write(error) => write!(f, "cannot write the site: {error}"),
+        }
+    }
+}
+
+impl From<askama::Error> for ExportError {
+    fn from(error: askama::Error) -> Self {
+        ExportError::Template(error)
+    }
+}
+
+impl From<io::Error> for ExportError {
+    fn from(error: io::Error) -> Self {
+        ExportError::Write(error)
+    }
+}
+
+/// Renders `site` with `assets` and writes it as the folder `out`, replacing what was
+/// there. Each route is compressed and written on the thread that rendered it, then
+/// dropped, so memory holds the site and a few pages, not the whole export. Everything is
+/// written to a new folder beside `out` first, then renamed into place: an export that
+/// fails (a full disk, a template) leaves `out` as it was and no half-written folder
+/// behind.
+pub fn export(site: &Site, assets: &Assets, out: &Path) -> Result<ExportSummary, ExportError> {
     let staging = sibling(out, "new")?;
     remove_if_present(&staging)?;
-    let written = write_site(site, &staging);
-    let placed = written.and_then(|summary| replace(&staging, out).map(|()| summary));
+    let written = write_site(site, assets, &staging);
+    let placed = written.and_then(|summary| {
+        replace(&staging, out)?;
+        Ok(summary)
+    });
     if placed.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -91,32 +132,46 @@ fn remove_if_present(folder: &Path) -> io::Result<()> {
     }
 }
 
-/// Writes every file of `site` under `out`.
-fn write_site(site: &RenderedSite, out: &Path) -> io::Result<ExportSummary> {
-    let mut summary = ExportSummary::default();
-    let mut routes: Vec<_> = site.routes.iter().collect();
-    routes.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, resource) in routes {
-        write_resource(&file_for(out, path)?, resource, &mut summary)?;
-    }
-    for (prefix, resource) in &site.not_found {
+/// Renders and writes every file of `site` under `out`.
+fn write_site(site: &Site, assets: &Assets, out: &Path) -> Result<ExportSummary, ExportError> {
+    let pages = site.originals().count() * site.languages.len();
+    let routes = pages + assets.files.len() + site.media.len();
+    let compression = Compression::for_export(routes);
+    let written = Written::default();
+    let rendered = render::render_with(site, assets, false, |path, resource| {
+        let resource = resource.compressed_with(compression);
+        write_resource(&file_for(out, path)?, &resource, &written)?;
+        Ok::<_, ExportError>(resource.without_bodies())
+    })?;
+    for (prefix, resource) in &rendered.not_found {
         let file = file_for(out, prefix)?.with_file_name("404.html");
-        write_resource(&file, resource, &mut summary)?;
+        write_resource(&file, &resource.compressed_with(compression), &written)?;
     }
-    let mut redirects: Vec<_> = site.redirects.iter().collect();
+    let mut redirects: Vec<_> = rendered.redirects.iter().collect();
     redirects.sort();
     for (from, to) in redirects {
-        let html = RedirectPage { to }.render().map_err(io::Error::other)?;
-        write(&file_for(out, from)?, html.as_bytes(), &mut summary)?;
+        let html = RedirectPage { to }.render()?;
+        write(&file_for(out, from)?, html.as_bytes(), &written)?;
     }
     for (name, text) in [
-        (cdn::HEADERS_FILE, cdn::headers_file(site)),
-        (cdn::REDIRECTS_FILE, cdn::redirects_file(site)),
-        (nginx::FILE_NAME, nginx::config(site)),
+        (cdn::HEADERS_FILE, cdn::headers_file(&rendered)),
+        (cdn::REDIRECTS_FILE, cdn::redirects_file(&rendered)),
+        (nginx::FILE_NAME, nginx::config(&rendered)),
     ] {
-        write(&out.join(name), text.as_bytes(), &mut summary)?;
+        write(&out.join(name), text.as_bytes(), &written)?;
     }
-    Ok(summary)
+    Ok(ExportSummary {
+        files: written.files.load(Ordering::Relaxed),
+        bytes: written.bytes.load(Ordering::Relaxed),
+        compression,
+    })
+}
+
+/// Files and bytes written so far, from every rendering thread.
+#[derive(Default)]
+struct Written {
+    files: AtomicUsize,
+    bytes: AtomicU64,
 }
 
 /// The file for a URL path: `/a/` -> `out/a/index.html`, `/static/x.css` -> `out/static/x.css`.
@@ -135,7 +190,7 @@ fn file_for(out: &Path, path: &str) -> io::Result<PathBuf> {
     Ok(file)
 }
 
-fn write_resource(file: &Path, resource: &Resource, summary: &mut ExportSummary) -> io::Result<()> {
+fn write_resource(file: &Path, resource: &Resource, summary: &Written) -> io::Result<()> {
     write(file, &resource.identity, summary)?;
     if let Some(gzip) = &resource.gzip {
         write(&append_extension(file, "gz"), gzip, summary)?;
@@ -153,15 +208,17 @@ fn append_extension(file: &Path, extension: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write(file: &Path, bytes: &[u8], summary: &mut ExportSummary) -> io::Result<()> {
+fn write(file: &Path, bytes: &[u8], summary: &Written) -> io::Result<()> {
     if let Some(parent) = file.parent() {
         fs::create_dir_all(parent)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", parent.display())))?;
     }
     fs::write(file, bytes)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
-    summary.files += 1;
-    summary.bytes += bytes.len() as u64;
+    summary.files.fetch_add(1, Ordering::Relaxed);
+    summary
+        .bytes
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     Ok(())
 }
 

@@ -113,6 +113,23 @@ pub fn render(
     assets: &Assets,
     live_reload: bool,
 ) -> Result<RenderedSite, askama::Error> {
+    render_with(site, assets, live_reload, |_, resource| Ok(resource))
+}
+
+/// Renders `site` as [`render`] does, handing each route to `finish` as soon as it is
+/// made, on the thread that made it, and keeping what `finish` returns: the whole
+/// resource to serve it, or (for an export that writes each route out at once) only its
+/// headers, so that no more than a few pages are in memory at a time. The 404 pages are
+/// kept whole.
+pub fn render_with<E>(
+    site: &Site,
+    assets: &Assets,
+    live_reload: bool,
+    finish: impl Fn(&str, Resource) -> Result<Resource, E> + Sync,
+) -> Result<RenderedSite, E>
+where
+    E: From<askama::Error> + Send,
+{
     let ctx = Context::new(site, assets);
     // Ranked here, in parallel, rather than by the first page that needs it.
     ctx.related_index();
@@ -123,43 +140,39 @@ pub fn render(
             html.into_bytes()
         }
     };
-    let mut raw: Vec<RawRoute> = render_pages(&ctx, site)?
-        .into_iter()
-        .map(|(path, html)| (path, HTML, CachePolicy::Page, page_body(html)))
+    let made = |(path, mime, cache, body): RawRoute| -> Result<(String, Arc<Resource>), E> {
+        let resource = finish(&path, Resource::new(mime, cache, body))?;
+        Ok((path, Arc::new(resource)))
+    };
+    let jobs: Vec<(&Page, &str)> = site
+        .originals()
+        .flat_map(|page| site.languages.iter().map(move |l| (page, l.code.as_str())))
         .collect();
-    raw.extend(files(site, assets));
-    raw.push((
-        "/robots.txt".to_owned(),
-        "text/plain; charset=utf-8",
-        CachePolicy::Page,
-        ctx.robots().into_bytes(),
-    ));
-    raw.push((
-        "/sitemap.xml".to_owned(),
-        "application/xml; charset=utf-8",
-        CachePolicy::Page,
-        ctx.sitemap()?.into_bytes(),
-    ));
-    for language in &site.languages {
-        raw.push((
-            crate::content::urls::feed_path(&language.code, site.default_language()),
-            ATOM,
-            CachePolicy::Page,
-            ctx.feed(&language.code)?.into_bytes(),
-        ));
+    let pages = jobs.par_iter().map(|(page, lang)| {
+        let routes = ctx.render_page(page, lang)?;
+        routes
+            .into_iter()
+            .map(|(path, html)| made((path, HTML, CachePolicy::Page, page_body(html))))
+            .collect::<Result<Vec<_>, E>>()
+    });
+    let mut routes: HashMap<String, Arc<Resource>> = HashMap::new();
+    for page_routes in pages.collect::<Result<Vec<_>, E>>()? {
+        routes.extend(page_routes);
     }
+    let others: Vec<RawRoute> = files(site, assets)
+        .chain(fixed_routes(&ctx, site)?)
+        .collect();
+    let others = others.into_par_iter().map(made);
+    routes.extend(others.collect::<Result<Vec<_>, E>>()?);
 
     let mut rendered = RenderedSite {
+        routes,
         next_publication: site.next_publication,
         warnings: site.warnings.clone(),
         live: live_reload,
         base_url: site.base_url.clone(),
         ..RenderedSite::default()
     };
-    rendered.routes = raw
-        .into_par_iter()
-        .map(|(path, mime, cache, body)| (path, Arc::new(Resource::new(mime, cache, body))))
-        .collect();
     for language in &site.languages {
         let html = ctx.not_found(&language.code)?;
         let prefix = format!("{}/", site.lang_prefix(&language.code));
@@ -176,19 +189,31 @@ pub fn render(
     Ok(rendered)
 }
 
-/// Every page in every language, in parallel: `(path, html)`.
-fn render_pages(ctx: &Context, site: &Site) -> Result<Vec<(String, String)>, askama::Error> {
-    let jobs: Vec<(&Page, &str)> = site
-        .originals()
-        .flat_map(|page| site.languages.iter().map(move |l| (page, l.code.as_str())))
-        .collect();
-    Ok(jobs
-        .par_iter()
-        .map(|(page, lang)| ctx.render_page(page, lang))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+/// `/robots.txt`, `/sitemap.xml` and each language's feed.
+fn fixed_routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
+    let mut raw = vec![
+        (
+            "/robots.txt".to_owned(),
+            "text/plain; charset=utf-8",
+            CachePolicy::Page,
+            ctx.robots().into_bytes(),
+        ),
+        (
+            "/sitemap.xml".to_owned(),
+            "application/xml; charset=utf-8",
+            CachePolicy::Page,
+            ctx.sitemap()?.into_bytes(),
+        ),
+    ];
+    for language in &site.languages {
+        raw.push((
+            crate::content::urls::feed_path(&language.code, site.default_language()),
+            ATOM,
+            CachePolicy::Page,
+            ctx.feed(&language.code)?.into_bytes(),
+        ));
+    }
+    Ok(raw)
 }
 
 /// Theme assets (fingerprinted, immutable) and editors' media, served as they are.
