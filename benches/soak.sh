@@ -3,7 +3,11 @@
 # 60 s at 256 connections over every URL in its sitemap, while a page file is rewritten
 # 100 times (saved as editors' tools save: a new file renamed over the old one). Passes
 # when there are no socket errors, no 5xx answers, and the resident memory at the end is
-# within 10 % of its value after the first rebuild. Prints the figures.
+# within 10 % of its value after the first rebuild, both taken under the same load (the
+# first rewrite comes once wrk has run for a few seconds, the last reading before wrk
+# stops), so that what is compared is what the rebuilds leave behind, not the memory of
+# 256 open connections. Prints the figures, the resident memory once a second, and the
+# memory at rest after the load.
 #
 #   benches/soak.sh [SECONDS, default 60] [CONNECTIONS, default 256] [REWRITES, default 100]
 #
@@ -50,10 +54,7 @@ rewrite() { # n
   mv "$work/content/$page.tmp" "$work/content/$page"
 }
 
-rewrite 0
-wait_rebuilds 1
-sleep 1
-rss_first=$(rss_kib)
+rss_start=$(rss_kib)
 
 # Every URL of the sitemap, turned about by each wrk connection; 5xx counted per thread.
 curl -sf "$base/sitemap.xml" | grep -o '<loc>[^<]*</loc>' | sed -E 's#<loc>https?://[^/]*##; s#</loc>##' >"$work/paths"
@@ -82,12 +83,28 @@ LUA
 
 wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s -s "$work/soak.lua" "$base" >"$work/wrk" &
 wrk_pid=$!
-interval=$(awk -v s="$seconds" -v n="$rewrites" 'BEGIN { printf "%.3f", (s - 5) / n }')
-for n in $(seq 1 "$rewrites"); do rewrite "$n"; sleep "$interval"; done
-wait "$wrk_pid"
+(while kill -0 "$wrk_pid" 2>/dev/null; do rss_kib >>"$work/rss"; sleep 1; done) &
+sleep 4
+rewrite 1
+wait_rebuilds 1
+sleep 1
+rss_first=$(rss_kib)
+# The other rewrites on a fixed schedule that ends 4 s before wrk does.
+started=$(date +%s%N)
+span_ms=$(( (seconds - 10) * 1000 ))
+for n in $(seq 2 "$rewrites"); do
+  rewrite "$n"
+  due_ms=$(( (n - 1) * span_ms / (rewrites - 1) ))
+  now_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  [ "$due_ms" -gt "$now_ms" ] && sleep "$(awk -v d=$((due_ms - now_ms)) 'BEGIN { print d / 1000 }')"
+done
+sleep 1.5
 rewritten_rebuilds=$(rebuilds)
-sleep 2
 rss_end=$(rss_kib)
+kill -0 "$wrk_pid" 2>/dev/null || { echo "soak.sh: wrk ended before the last reading"; exit 1; }
+wait "$wrk_pid"
+sleep 2
+rss_rest=$(rss_kib)
 
 cat "$work/wrk"
 requests=$(awk '/requests in/ {print $1}' "$work/wrk")
@@ -103,8 +120,11 @@ echo "rebuilds:            $rewritten_rebuilds (changes are debounced together)"
 echo "socket errors:       $socket_errors"
 echo "5xx answers:         $fivexx"
 echo "errors logged:       $errors_logged"
-echo "RSS after rebuild 1: $rss_first KiB"
-echo "RSS at the end:      $rss_end KiB ($growth %)"
+echo "RSS before the load: $rss_start KiB"
+echo "RSS after rebuild 1: $rss_first KiB (under load)"
+echo "RSS at the end:      $rss_end KiB ($growth %, under load)"
+echo "RSS each second:     $(tr '\n' ' ' <"$work/rss")"
+echo "RSS at rest after:   $rss_rest KiB"
 ok=1
 [ "$socket_errors" -eq 0 ] || ok=0
 [ "$fivexx" -eq 0 ] || ok=0
