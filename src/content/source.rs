@@ -5,6 +5,7 @@
 use std::io;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rust_embed::RustEmbed;
 
 /// One file of a content tree.
@@ -52,7 +53,7 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
         ));
     }
     let root = dir.canonicalize()?;
-    let mut files = Vec::new();
+    let mut found = Vec::new();
     let mut refused = Vec::new();
     let mut walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
     while let Some(entry) = walk.next() {
@@ -77,26 +78,27 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
             }
             continue;
         }
-        let target = entry.path().canonicalize()?;
-        if !target.starts_with(&root) {
-            refused.push(format!(
-                "{relative} links to {}, outside the content folder: links may only point inside it",
-                target.display()
-            ));
-            if entry.file_type().is_dir() {
-                walk.skip_current_dir();
+        // A path without a link in it stays inside: only a link's target needs checking
+        // (a folder reached through a link was checked as that link's entry), and a
+        // linked file is read at its target.
+        let mut file = entry.path().to_owned();
+        if entry.path_is_symlink() {
+            let target = entry.path().canonicalize()?;
+            file = target.clone();
+            if !target.starts_with(&root) {
+                refused.push(format!(
+                    "{relative} links to {}, outside the content folder: links may only point inside it",
+                    target.display()
+                ));
+                if entry.file_type().is_dir() {
+                    walk.skip_current_dir();
+                }
+                continue;
             }
-            continue;
         }
-        if !entry.file_type().is_file() {
-            continue;
+        if entry.file_type().is_file() {
+            found.push((relative, file));
         }
-        let bytes = std::fs::read(&target)
-            .map_err(|e| io::Error::new(e.kind(), format!("{relative}: {e}")))?;
-        files.push(SourceFile {
-            path: relative,
-            bytes,
-        });
     }
     if !refused.is_empty() {
         return Err(io::Error::new(
@@ -104,8 +106,32 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
             refused.join("\n"),
         ));
     }
+    let mut files = found
+        .into_par_iter()
+        .map(|(path, file)| {
+            let bytes = read_unlinked(&file)
+                .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+            Ok(SourceFile { path, bytes })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The bytes of `file`, refusing it if it has become a link since the folder was walked
+/// (its links were checked then).
+fn read_unlinked(file: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut bytes = Vec::new();
+    options.open(file)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// `path` below `dir` as a content path with `/` separators.

@@ -3,7 +3,9 @@
 //! about the site itself, which reads as a note meant for editors (those belong in an HTML
 //! comment); a project or news page that cites no source.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use super::{Draft, Loader};
 use crate::content::page::PageKind;
@@ -30,22 +32,52 @@ const SITE_TALK: [&str; 12] = [
     "are not published",
 ];
 
+/// What the checks need of one page's sentences, worked out on every core at once.
+struct PageProse<'a> {
+    /// `(normalised sentence, offset in file)` of each sentence long enough to count as
+    /// repeated.
+    long: Vec<(String, usize)>,
+    /// `(offset in file, phrase)` of each sentence that talks about the site.
+    site_talk: Vec<(usize, &'static str)>,
+    draft: &'a Draft,
+}
+
+impl<'a> PageProse<'a> {
+    fn of(draft: &'a Draft) -> Self {
+        let mut prose = PageProse {
+            long: Vec::new(),
+            site_talk: Vec::new(),
+            draft,
+        };
+        for sentence in &draft.sentences {
+            let text = normalise(&sentence.text);
+            let offset = draft.body_offset + sentence.offset;
+            if let Some(phrase) = SITE_TALK.iter().find(|p| text.contains(*p)) {
+                prose.site_talk.push((offset, phrase));
+            }
+            if text.split(' ').count() >= MIN_WORDS {
+                prose.long.push((text, offset));
+            }
+        }
+        prose
+    }
+}
+
 impl Loader<'_> {
     pub(super) fn check_prose(&mut self, drafts: &[Draft]) {
-        self.check_repeats(drafts);
-        for draft in drafts {
-            for sentence in &draft.sentences {
-                let lower = sentence.text.to_lowercase();
-                if let Some(phrase) = SITE_TALK.iter().find(|p| lower.contains(*p)) {
-                    self.diagnostics.push(warning(
-                        draft,
-                        draft.body_offset + sentence.offset,
-                        format!(
-                            "this sentence talks about the site (\"{phrase}\"): visitors read it as a note; \
-                             say what is known, or move the note into an HTML comment <!-- ... -->"
-                        ),
-                    ));
-                }
+        let pages: Vec<PageProse> = drafts.par_iter().map(PageProse::of).collect();
+        self.check_repeats(&pages);
+        for page in &pages {
+            let draft = page.draft;
+            for &(offset, phrase) in &page.site_talk {
+                self.diagnostics.push(warning(
+                    draft,
+                    offset,
+                    format!(
+                        "this sentence talks about the site (\"{phrase}\"): visitors read it as a note; \
+                         say what is known, or move the note into an HTML comment <!-- ... -->"
+                    ),
+                ));
             }
             let needs_source = matches!(draft.page.kind, PageKind::Project(_) | PageKind::NewsItem);
             if needs_source && draft.page.sources.is_empty() {
@@ -60,19 +92,16 @@ impl Loader<'_> {
     }
 
     /// Warns at every place a long sentence stands when it stands on three or more pages.
-    fn check_repeats(&mut self, drafts: &[Draft]) {
-        // (language, normalised sentence) -> (draft index, offset in file) per place.
-        let mut places: BTreeMap<(&str, String), Vec<(usize, usize)>> = BTreeMap::new();
-        for (index, draft) in drafts.iter().enumerate() {
-            for sentence in &draft.sentences {
-                if sentence.text.split_whitespace().count() < MIN_WORDS {
-                    continue;
-                }
+    fn check_repeats(&mut self, pages: &[PageProse]) {
+        // (language, normalised sentence) -> (page index, offset in file) per place.
+        let mut places: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
+        for (index, page) in pages.iter().enumerate() {
+            for (text, offset) in &page.long {
                 let list = places
-                    .entry((draft.page.lang.as_str(), normalise(&sentence.text)))
+                    .entry((page.draft.page.lang.as_str(), text.as_str()))
                     .or_default();
                 if !list.iter().any(|(i, _)| *i == index) {
-                    list.push((index, draft.body_offset + sentence.offset));
+                    list.push((index, *offset));
                 }
             }
         }
@@ -82,12 +111,12 @@ impl Loader<'_> {
                     .iter()
                     .filter(|(i, _)| *i != index)
                     .map(|&(i, o)| {
-                        let (line, _) = line_col(&drafts[i].text, o);
-                        format!("{}:{line}", drafts[i].page.file)
+                        let (line, _) = line_col(&pages[i].draft.text, o);
+                        format!("{}:{line}", pages[i].draft.page.file)
                     })
                     .collect();
                 self.diagnostics.push(warning(
-                    &drafts[index],
+                    pages[index].draft,
                     offset,
                     format!(
                         "this sentence is also on {}: say it on one page and link to it, \
