@@ -21,6 +21,21 @@ pub struct Link {
     pub icon: Option<String>,
 }
 
+/// Links under a heading, below a page's body: the pages of a section that are about the
+/// page (a country's offices, a theme's projects), or the pages related to it.
+#[derive(Clone, Debug)]
+pub struct LinkList {
+    pub heading: String,
+    pub links: Vec<Link>,
+}
+
+/// The themes and the countries a project or a news item is about.
+#[derive(Clone, Debug)]
+pub struct TopicLinks {
+    pub themes: Vec<Link>,
+    pub countries: Vec<Link>,
+}
+
 #[derive(Clone, Debug)]
 pub struct MenuItem {
     pub label: String,
@@ -253,12 +268,12 @@ pub struct SectionTemplate<'a> {
 pub struct OfficeTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
     pub office: &'a Office,
     pub country: Option<Link>,
     pub latitude: String,
     pub longitude: String,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
@@ -266,15 +281,11 @@ pub struct OfficeTemplate<'a> {
 pub struct CountryTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
     pub country: &'a Country,
     /// The country's migration profiles, in the visitor's language.
     pub profile: Vec<String>,
-    pub offices: Vec<Link>,
-    pub projects: Vec<Link>,
-    pub themes: Vec<Link>,
-    pub news: Vec<Link>,
+    /// Its offices, projects, themes and news, then the related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
@@ -282,13 +293,10 @@ pub struct CountryTemplate<'a> {
 pub struct ThemeTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
     /// Inline SVG from `static/icons/`.
     pub icon: String,
-    pub projects: Vec<Link>,
-    pub news: Vec<Link>,
-    pub countries: Vec<Link>,
+    /// Its projects, countries and news, then the related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
@@ -304,15 +312,14 @@ pub struct PersonTemplate<'a> {
 pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
     pub project: &'a Project,
     /// Status, budget and period in the visitor's language.
     pub status: Option<String>,
     pub budget: Option<String>,
     pub period: String,
-    pub themes: Vec<Link>,
-    pub countries: Vec<Link>,
+    pub topics: TopicLinks,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
@@ -320,14 +327,13 @@ pub struct ProjectTemplate<'a> {
 pub struct NewsTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
     pub date: String,
     /// ISO date for `<time datetime>`.
     pub datetime: String,
     pub updated: Option<String>,
-    pub themes: Vec<Link>,
-    pub countries: Vec<Link>,
+    pub topics: TopicLinks,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
