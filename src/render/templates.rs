@@ -95,22 +95,11 @@ pub struct Layout<'a> {
     /// The visitor's language (interface text).
     pub lang: String,
     pub ui: &'a UiStrings,
-    /// The absolute URL of the Atom feed of news in `lang`, and its title.
-    pub feed: String,
-    pub feed_title: String,
-    /// `og:type`: `article` on news items, else `website`.
-    pub og_type: &'static str,
-    /// `og:locale` of `lang` and of the page's other translations (`en_GB`).
-    pub locale: Option<&'static str>,
-    pub locale_alternates: Vec<&'static str>,
-    /// The absolute URL of the image a shared page shows (1200 × 630 PNG), and its text.
-    pub share_image: String,
-    pub share_image_alt: String,
+    /// What is the same on every page in `lang`.
+    pub site: SiteFrame,
+    pub share: Share,
     /// schema.org JSON-LD, escaped to stay inside its `<script>`.
     pub json_ld: Option<String>,
-    pub site_title: String,
-    pub organisation: String,
-    pub organisation_url: String,
     pub title: String,
     pub description: String,
     pub is_home: bool,
@@ -121,21 +110,50 @@ pub struct Layout<'a> {
     pub x_default: Option<String>,
     /// Kept out of search engines' indexes (search results, filtered lists).
     pub noindex: bool,
-    /// Where the header's search box sends its query: `/search`, `/tr/search`.
-    pub search_action: String,
-    /// The query the search box shows.
-    pub search_query: String,
-    pub menu: Vec<MenuItem>,
-    pub home_href: String,
-    pub breadcrumbs: Vec<Crumb>,
+    pub nav: Navigation,
     pub notice: Option<String>,
     pub banner: Option<String>,
     pub prev: Option<String>,
     pub next: Option<String>,
+}
+
+/// The parts of the layout that are the same on every page in one language: the site's
+/// name and owner, its feed, style sheet and icon, the header's links and the footer.
+pub struct SiteFrame {
+    pub title: String,
+    pub organisation: String,
+    pub organisation_url: String,
+    /// The absolute URL of the Atom feed of news in the language, and its title.
+    pub feed: String,
+    pub feed_title: String,
+    pub home_href: String,
+    /// Where the header's search box sends its query: `/search`, `/tr/search`.
+    pub search_action: String,
     pub css: String,
     pub favicon: String,
     pub footer_offices: Vec<Link>,
     pub footnote: Option<String>,
+}
+
+/// The header's menu and search box, and the breadcrumbs.
+pub struct Navigation {
+    pub menu: Vec<MenuItem>,
+    /// The query the search box shows.
+    pub search_query: String,
+    pub breadcrumbs: Vec<Crumb>,
+}
+
+/// How a shared link to the page shows: Open Graph and Twitter card tags.
+pub struct Share {
+    /// `og:type`: `article` on news items, else `website`.
+    pub og_type: &'static str,
+    /// `og:locale` of the visitor's language and of the page's other translations
+    /// (`en_GB`).
+    pub locale: Option<&'static str>,
+    pub locale_alternates: Vec<&'static str>,
+    /// The absolute URL of its image (1200 × 630 PNG), and the image's text.
+    pub image: String,
+    pub image_alt: String,
 }
 
 impl Layout<'_> {
@@ -143,7 +161,7 @@ impl Layout<'_> {
     /// page's own.
     pub fn share_title(&self) -> &str {
         if self.is_home {
-            &self.site_title
+            &self.site.title
         } else {
             &self.title
         }
