@@ -23,7 +23,7 @@ struct Shown<'p, 'a> {
     shown: &'p Page,
     lang: &'p str,
     layout: Layout<'a>,
-    article: Article,
+    article: Article<'p>,
 }
 
 impl<'a> Context<'a> {
@@ -70,11 +70,10 @@ impl<'a> Context<'a> {
     }
 
     /// The page's body, table of contents and sources, for a visitor reading `lang`.
-    fn article(&self, shown: &Page, lang: &str) -> Article {
+    fn article<'p>(&self, shown: &'p Page, lang: &str) -> Article<'p> {
         let ui = self.ui(lang);
         Article {
-            html: shown.body_html.clone(),
-            toc: shown.toc.clone(),
+            body: &shown.body,
             lang: shown.lang.clone(),
             sources: shown
                 .sources

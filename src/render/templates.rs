@@ -3,9 +3,10 @@
 
 use askama::Template;
 
+use super::office_map::OfficeMap;
 use crate::content::UiStrings;
 use crate::content::page::{Country, Figure, Office, Person, Project};
-use crate::markdown::TocEntry;
+use crate::markdown::Body;
 
 /// A link to another page, as listings and related lists show it.
 #[derive(Clone, Debug)]
@@ -69,15 +70,32 @@ pub struct Pagination {
     pub next: Option<String>,
 }
 
-/// A page's rendered body and its table of contents.
-#[derive(Clone, Debug, Default)]
-pub struct Article {
-    pub html: String,
-    pub toc: Vec<TocEntry>,
+/// A page's rendered body with its table of contents, and its sources.
+#[derive(Clone, Debug)]
+pub struct Article<'a> {
+    pub body: &'a Body,
     /// The language the body is written in.
     pub lang: String,
     /// Where the page's facts come from.
     pub sources: Vec<SourceItem>,
+}
+
+/// The body of a page that shows none (the later pages of a listing).
+static NO_BODY: Body = Body {
+    html: String::new(),
+    toc: Vec::new(),
+    heading_ids: Vec::new(),
+};
+
+impl Default for Article<'_> {
+    /// No body and no sources.
+    fn default() -> Self {
+        Article {
+            body: &NO_BODY,
+            lang: String::new(),
+            sources: Vec::new(),
+        }
+    }
 }
 
 /// One entry of a page's list of sources.
@@ -172,7 +190,7 @@ impl Layout<'_> {
 #[template(path = "home.html")]
 pub struct HomeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub lead: String,
     pub figures: Vec<Figure>,
     pub news: Vec<Link>,
@@ -184,94 +202,14 @@ pub struct HomeTemplate<'a> {
 #[template(path = "page.html")]
 pub struct PageTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-}
-
-/// The offices map: Natural Earth shapes of the region, and a marker and a label for
-/// each office. Everything placed is drawn twice, once per layer (a wide one, and one
-/// with larger text for narrow screens); CSS shows one.
-#[derive(Clone, Debug)]
-pub struct OfficeMap {
-    pub width: f64,
-    pub height: f64,
-    /// Accessible name: what the map shows.
-    pub title: String,
-    pub note: String,
-    pub land: Vec<MapLand>,
-    pub coast: &'static str,
-    pub borders: &'static str,
-    pub offices: Vec<MapOffice>,
-    /// Country names, once per layer.
-    pub layers: Vec<MapLayer>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapLand {
-    pub iso: &'static str,
-    /// One of the region's partners, shaded apart.
-    pub region: bool,
-    pub d: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapOffice {
-    pub href: String,
-    pub main: bool,
-    /// Marker and label, once per layer.
-    pub marks: Vec<MapMark>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapMark {
-    /// `wide` or `narrow`: the CSS hook that shows one layer.
-    pub layer: &'static str,
-    /// Hidden without CSS (`display="none"`): the narrow layer.
-    pub hidden: bool,
-    pub x: f64,
-    pub y: f64,
-    pub r: f64,
-    /// The main seat's star; other offices are dots.
-    pub star: Option<String>,
-    pub label: MapLabel,
-}
-
-/// A label's box and its lines of text.
-#[derive(Clone, Debug)]
-pub struct MapLabel {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
-    pub lines: Vec<MapText>,
-    /// The line back to its anchor, when the label had to move away.
-    pub leader: Option<[f64; 4]>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapText {
-    /// Centre of the line.
-    pub x: f64,
-    /// Baseline.
-    pub y: f64,
-    pub size: f64,
-    /// The estimated width the text is fitted to, so the box always holds it.
-    pub length: f64,
-    pub text: String,
-    pub class: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapLayer {
-    pub name: &'static str,
-    pub hidden: bool,
-    pub countries: Vec<MapLabel>,
+    pub article: Article<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "section.html")]
 pub struct SectionTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub map: Option<OfficeMap>,
     pub items: Vec<Link>,
     pub pagination: Option<Pagination>,
@@ -285,7 +223,7 @@ pub struct SectionTemplate<'a> {
 #[template(path = "office.html")]
 pub struct OfficeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub office: &'a Office,
     pub country: Option<Link>,
     pub latitude: String,
@@ -298,7 +236,7 @@ pub struct OfficeTemplate<'a> {
 #[template(path = "country.html")]
 pub struct CountryTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub country: &'a Country,
     /// The country's migration profiles, in the visitor's language.
     pub profile: Vec<String>,
@@ -310,7 +248,7 @@ pub struct CountryTemplate<'a> {
 #[template(path = "theme.html")]
 pub struct ThemeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     /// Inline SVG from `static/icons/`.
     pub icon: String,
     /// Its projects, countries and news, then the related pages.
@@ -321,7 +259,7 @@ pub struct ThemeTemplate<'a> {
 #[template(path = "person.html")]
 pub struct PersonTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub person: &'a Person,
 }
 
@@ -329,7 +267,7 @@ pub struct PersonTemplate<'a> {
 #[template(path = "project.html")]
 pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub project: &'a Project,
     /// Status, budget and period in the visitor's language.
     pub status: Option<String>,
@@ -344,7 +282,7 @@ pub struct ProjectTemplate<'a> {
 #[template(path = "news.html")]
 pub struct NewsTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub date: String,
     /// ISO date for `<time datetime>`.
     pub datetime: String,
