@@ -5,7 +5,7 @@
 
 use super::date::PageDate;
 pub use super::front_matter::{Figure, HomeTable as Home, MigrationProfile, ProjectStatus};
-use crate::markdown::TocEntry;
+use crate::markdown::Body;
 
 /// A language of the site.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,11 +183,10 @@ pub struct Page {
     pub countries: Vec<String>,
     /// Where its facts come from; a translation without its own takes the original's.
     pub sources: Vec<Citation>,
-    pub body_html: String,
+    /// The body rendered to HTML, with its headings.
+    pub body: Body,
     /// The body's visible text, for search.
     pub text: String,
-    pub toc: Vec<TocEntry>,
-    pub heading_ids: Vec<String>,
 }
 
 impl Page {

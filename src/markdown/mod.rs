@@ -48,14 +48,20 @@ pub struct InternalLink {
     pub path: String,
 }
 
-/// What rendering a body gives.
+/// A rendered body, as a page keeps it.
 #[derive(Clone, Debug, Default)]
-pub struct Rendered {
+pub struct Body {
     pub html: String,
     /// `h2` and `h3` headings, in order.
     pub toc: Vec<TocEntry>,
     /// The ids of every heading, for checking `#anchor` links.
     pub heading_ids: Vec<String>,
+}
+
+/// What rendering a body gives: the body, and what the loader checks.
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub body: Body,
     /// `@/` links with a `#anchor`.
     pub anchored_links: Vec<AnchoredLink>,
     /// Links and images to paths on this site written as paths (`/offices/`, `/media/a.pdf`).
@@ -148,13 +154,13 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
                 *slot = Some(CowStr::from(id.clone()));
             }
             if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-                rendered.toc.push(TocEntry {
+                rendered.body.toc.push(TocEntry {
                     level: level as u8,
                     id: id.clone(),
                     title: text,
                 });
             }
-            rendered.heading_ids.push(id);
+            rendered.body.heading_ids.push(id);
         }
         let offset = events[i].1.start;
         if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) =
@@ -188,7 +194,7 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
         .replace(" style=\"text-align: left\"", " class=\"align-left\"")
         .replace(" style=\"text-align: center\"", " class=\"align-center\"")
         .replace(" style=\"text-align: right\"", " class=\"align-right\"");
-    rendered.html = SANITISER.clean(&html).to_string();
+    rendered.body.html = SANITISER.clean(&html).to_string();
     rendered
 }
 
@@ -244,14 +250,14 @@ mod tests {
             &no_links,
         );
         assert!(
-            out.html.contains("<h2 id=\"turkiyes-role\">"),
+            out.body.html.contains("<h2 id=\"turkiyes-role\">"),
             "{}",
-            out.html
+            out.body.html
         );
-        assert!(out.html.contains("<h2 id=\"turkiyes-role-1\">"));
-        assert!(out.html.contains("<h3 id=\"own\">"));
-        assert_eq!(out.toc.len(), 3);
-        assert_eq!(out.toc[0].title, "Türkiye’s role");
+        assert!(out.body.html.contains("<h2 id=\"turkiyes-role-1\">"));
+        assert!(out.body.html.contains("<h3 id=\"own\">"));
+        assert_eq!(out.body.toc.len(), 3);
+        assert_eq!(out.body.toc[0].title, "Türkiye’s role");
     }
 
     #[test]
@@ -261,10 +267,10 @@ mod tests {
             "en",
             &no_links,
         );
-        assert!(!out.html.contains("script"));
-        assert!(!out.html.contains("onclick"));
-        assert!(out.html.contains("class=\"align-center\""));
-        assert!(!out.html.contains("style="));
+        assert!(!out.body.html.contains("script"));
+        assert!(!out.body.html.contains("onclick"));
+        assert!(out.body.html.contains("class=\"align-center\""));
+        assert!(!out.body.html.contains("style="));
     }
 
     #[test]
@@ -339,7 +345,7 @@ mod tests {
             }
         };
         let out = render("[a](@/about.md) and [b](@/missing.md)", "en", &resolve);
-        assert!(out.html.contains("href=\"/about/\""));
+        assert!(out.body.html.contains("href=\"/about/\""));
         assert_eq!(out.problems.len(), 1);
         assert_eq!(out.problems[0].offset, 20);
     }
@@ -349,7 +355,7 @@ mod tests {
         let deep = |unit: &str, n: usize| render(&format!("{}x", unit.repeat(n)), "en", &no_links);
         for unit in ["> ", "<div>", "<blockquote><span>"] {
             let out = deep(unit, 1000);
-            assert!(out.html.is_empty(), "{unit}");
+            assert!(out.body.html.is_empty(), "{unit}");
             assert!(out.problems[0].message.contains("levels deep"), "{unit}");
         }
         for (unit, n) in [

@@ -150,7 +150,7 @@ impl Context<'_> {
         layout.alternates.clear();
         layout.x_default = None;
         layout.json_ld = None;
-        for item in &mut layout.menu {
+        for item in &mut layout.nav.menu {
             item.current = None;
         }
         NotFoundTemplate { layout }.render()

@@ -4,7 +4,7 @@
 //! scheduled and translation notices, and the footer.
 
 use super::context::Context;
-use super::templates::{Alternate, Crumb, Layout, MenuItem};
+use super::templates::{Alternate, Crumb, Layout, MenuItem, Navigation, Share, SiteFrame};
 use crate::content::{Page, PageKind, Section, UiStrings, urls};
 
 /// The image shared pages show (`og:image`), under `static/`: 1200 × 630 pixels, made
@@ -27,10 +27,6 @@ impl<'a> Context<'a> {
             .then(|| alternates.first().map(|a| a.absolute.clone()))
             .flatten();
         let site_title = self.site_title(lang);
-        let feed_title = match self.link(&Section::News.index_key(), lang) {
-            Some(news) => format!("{} · {site_title}", news.title),
-            None => site_title.clone(),
-        };
         let locale_alternates = alternates
             .iter()
             .filter(|a| a.translated && !a.current)
@@ -39,29 +35,23 @@ impl<'a> Context<'a> {
         Layout {
             lang: lang.to_owned(),
             ui,
-            og_type: if matches!(shown.kind, PageKind::NewsItem) {
-                "article"
-            } else {
-                "website"
+            share: Share {
+                og_type: if matches!(shown.kind, PageKind::NewsItem) {
+                    "article"
+                } else {
+                    "website"
+                },
+                locale: og_locale(lang),
+                locale_alternates,
+                image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
+                image_alt: site_title.clone(),
             },
-            locale: og_locale(lang),
-            locale_alternates,
-            share_image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
-            share_image_alt: site_title.clone(),
             json_ld: self.structured_data(
                 shown,
                 lang,
                 &format!("{}{canonical_path}", site.base_url),
             ),
-            feed: format!(
-                "{}{}",
-                site.base_url,
-                urls::feed_path(lang, site.default_language())
-            ),
-            feed_title,
-            site_title,
-            organisation: site.config.organisation.name.clone(),
-            organisation_url: site.config.organisation.url.clone(),
+            site: self.site_frame(lang, site_title),
             title: shown.title.clone(),
             description: shown.description.clone(),
             is_home: matches!(shown.kind, PageKind::Home(_)),
@@ -69,19 +59,43 @@ impl<'a> Context<'a> {
             alternates,
             x_default,
             noindex: false,
-            search_action: format!("{}/search", site.lang_prefix(lang)),
-            search_query: String::new(),
-            menu: self.menu(shown, lang),
-            home_href: format!("{}/", site.lang_prefix(lang)),
-            breadcrumbs: self.breadcrumbs(shown, lang),
+            nav: Navigation {
+                menu: self.menu(shown, lang),
+                search_query: String::new(),
+                breadcrumbs: self.breadcrumbs(shown, lang),
+            },
             notice: fallback.then(|| ui.translation_notice.clone()),
             banner: banner(shown, ui),
             prev: None,
             next: None,
+        }
+    }
+
+    /// What is the same on every page in `lang`, `site_title` its site title.
+    fn site_frame(&self, lang: &str, site_title: String) -> SiteFrame {
+        let site = self.site;
+        let feed_title = match self.link(&Section::News.index_key(), lang) {
+            Some(news) => format!("{} · {site_title}", news.title),
+            None => site_title.clone(),
+        };
+        SiteFrame {
+            feed: format!(
+                "{}{}",
+                site.base_url,
+                urls::feed_path(lang, site.default_language())
+            ),
+            feed_title,
+            title: site_title,
+            organisation: site.config.organisation.name.clone(),
+            organisation_url: site.config.organisation.url.clone(),
+            home_href: format!("{}/", site.lang_prefix(lang)),
+            search_action: format!("{}/search", site.lang_prefix(lang)),
             css: self.assets.url("style.css"),
             favicon: self.assets.url("favicon.svg"),
             footer_offices: self.links(self.offices(), lang),
-            footnote: self.has_kosovo.then(|| ui.kosovo_footnote.clone()),
+            footnote: self
+                .has_kosovo
+                .then(|| self.ui(lang).kosovo_footnote.clone()),
         }
     }
 

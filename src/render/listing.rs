@@ -46,7 +46,7 @@ impl Context<'_> {
         lang: &str,
         fallback: bool,
         path: &str,
-        article: Article,
+        article: Article<'_>,
     ) -> Result<Vec<(String, String)>, askama::Error> {
         let members = self.members(section);
         let items = self.links(members, lang);

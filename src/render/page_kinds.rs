@@ -9,7 +9,7 @@ use super::context::Context;
 use super::office_map::format_coordinate;
 use super::templates::*;
 use crate::content::page::{Country, Home, Office, Person, Project, Theme};
-use crate::content::{Page, PageKind, Section, sort_for_listing};
+use crate::content::{Page, PageKind, Section, UiStrings, sort_for_listing};
 
 /// Related news lists on theme and country pages show the latest this many items.
 const RELATED_NEWS: usize = 10;
@@ -23,7 +23,7 @@ struct Shown<'p, 'a> {
     shown: &'p Page,
     lang: &'p str,
     layout: Layout<'a>,
-    article: Article,
+    article: Article<'p>,
 }
 
 impl<'a> Context<'a> {
@@ -70,11 +70,10 @@ impl<'a> Context<'a> {
     }
 
     /// The page's body, table of contents and sources, for a visitor reading `lang`.
-    fn article(&self, shown: &Page, lang: &str) -> Article {
+    fn article<'p>(&self, shown: &'p Page, lang: &str) -> Article<'p> {
         let ui = self.ui(lang);
         Article {
-            html: shown.body_html.clone(),
-            toc: shown.toc.clone(),
+            body: &shown.body,
             lang: shown.lang.clone(),
             sources: shown
                 .sources
@@ -116,7 +115,7 @@ impl<'a> Context<'a> {
     fn office(&self, office: &Office, page: Shown) -> Result<String, askama::Error> {
         let lang = page.lang;
         OfficeTemplate {
-            related: self.related_pages(page.original, page.lang),
+            lists: self.lists(&page, &[]),
             layout: page.layout,
             article: page.article,
             office,
@@ -131,26 +130,17 @@ impl<'a> Context<'a> {
         .render()
     }
 
-    /// A country with its offices, projects and news, and the themes of those projects.
+    /// A country with its offices, projects, themes and news.
     fn country(&self, country: &Country, page: Shown) -> Result<String, askama::Error> {
-        let (key, lang) = (page.original.key.as_str(), page.lang);
-        let offices = self.related(self.by_country(), key, Section::Offices);
-        let projects = self.related(self.by_country(), key, Section::Projects);
-        let news = self.related(self.by_country(), key, Section::News);
-        let mut themes: Vec<&Page> = self.related(self.by_country(), key, Section::Themes);
-        for project in &projects {
-            for theme in &project.themes {
-                if let Some(theme) = self.site.page(theme, self.site.default_language())
-                    && !themes.iter().any(|t| t.key == theme.key)
-                {
-                    themes.push(theme);
-                }
-            }
-        }
-        sort_for_listing(Section::Themes, &mut themes);
         let ui = page.layout.ui;
+        let about = [
+            Section::Offices,
+            Section::Projects,
+            Section::Themes,
+            Section::News,
+        ];
         CountryTemplate {
-            related: self.related_pages(page.original, page.lang),
+            lists: self.lists(&page, &about),
             layout: page.layout,
             article: page.article,
             country,
@@ -159,40 +149,18 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|p| ui.profile(*p).to_owned())
                 .collect(),
-            offices: self.links(&offices, lang),
-            projects: self.links(&projects, lang),
-            themes: self.links(&themes, lang),
-            news: self.links(&news[..news.len().min(RELATED_NEWS)], lang),
         }
         .render()
     }
 
-    /// A theme with its projects and news, and the countries of both.
+    /// A theme with its projects, countries and news.
     fn theme(&self, theme: &Theme, page: Shown) -> Result<String, askama::Error> {
-        let (key, lang) = (page.original.key.as_str(), page.lang);
-        let projects = self.related(self.by_theme(), key, Section::Projects);
-        let news = self.related(self.by_theme(), key, Section::News);
-        let mut countries: Vec<String> = page.original.countries.clone();
-        for project in &projects {
-            for c in &project.countries {
-                if !countries.contains(c) {
-                    countries.push(c.clone());
-                }
-            }
-        }
-        let mut country_pages: Vec<&Page> = countries
-            .iter()
-            .filter_map(|c| self.site.page(c, self.site.default_language()))
-            .collect();
-        sort_for_listing(Section::Countries, &mut country_pages);
+        let about = [Section::Projects, Section::Countries, Section::News];
         ThemeTemplate {
-            related: self.related_pages(page.original, page.lang),
+            lists: self.lists(&page, &about),
             layout: page.layout,
             article: page.article,
             icon: self.assets.icon(&theme.icon).unwrap_or("").to_owned(),
-            projects: self.links(&projects, lang),
-            news: self.links(&news[..news.len().min(RELATED_NEWS)], lang),
-            countries: self.links(&country_pages, lang),
         }
         .render()
     }
@@ -207,13 +175,12 @@ impl<'a> Context<'a> {
             (None, None, None) => String::new(),
         };
         ProjectTemplate {
-            related: self.related_pages(page.original, page.lang),
+            lists: self.lists(&page, &[]),
             status: project.status.map(|s| ui.status(s).to_owned()),
             budget: project.budget.as_ref().map(|b| ui.budget(b)),
             period,
             project,
-            themes: self.key_links(&page.original.themes, page.lang),
-            countries: self.key_links(&page.original.countries, page.lang),
+            topics: self.topic_links(&page),
             layout: page.layout,
             article: page.article,
         }
@@ -224,16 +191,89 @@ impl<'a> Context<'a> {
         let ui = page.layout.ui;
         let shown = page.shown;
         NewsTemplate {
-            related: self.related_pages(page.original, page.lang),
+            lists: self.lists(&page, &[]),
             date: shown.date.map(|d| ui.date(d)).unwrap_or_default(),
             datetime: shown.date.map(|d| d.iso()).unwrap_or_default(),
             updated: shown.updated.map(|d| ui.date(d)),
-            themes: self.key_links(&page.original.themes, page.lang),
-            countries: self.key_links(&page.original.countries, page.lang),
+            topics: self.topic_links(&page),
             layout: page.layout,
             article: page.article,
         }
         .render()
+    }
+
+    /// The lists below the page's body: its pages of each of `sections` (see
+    /// [`Self::about`]), then the pages sharing the most themes and countries with it.
+    fn lists(&self, page: &Shown, sections: &[Section]) -> Vec<LinkList> {
+        let ui = page.layout.ui;
+        let mut lists: Vec<LinkList> = sections
+            .iter()
+            .filter_map(|&section| {
+                let mut pages = self.about(page.original, section);
+                if section == Section::News {
+                    pages.truncate(RELATED_NEWS);
+                }
+                Some(LinkList {
+                    heading: about_heading(ui, section)?.clone(),
+                    links: self.links(&pages, page.lang),
+                })
+            })
+            .collect();
+        lists.push(LinkList {
+            heading: ui.related_pages.clone(),
+            links: self.related_pages(page.original, page.lang),
+        });
+        lists
+    }
+
+    /// The pages of `section` about a country or a theme page, in listing order: those
+    /// naming it, and for the themes of a country and the countries of a theme, also those
+    /// of its projects (a theme names its own countries).
+    fn about(&self, original: &Page, section: Section) -> Vec<&'a Page> {
+        let index = match original.kind {
+            PageKind::Country(_) => self.by_country(),
+            _ => self.by_theme(),
+        };
+        let by_key = |key: &String| self.site.page(key, self.site.default_language());
+        let mut pages = match section {
+            Section::Countries => original.countries.iter().filter_map(by_key).collect(),
+            _ => self.related(index, &original.key, section),
+        };
+        if matches!(section, Section::Themes | Section::Countries) {
+            for project in self.related(index, &original.key, Section::Projects) {
+                let named = match section {
+                    Section::Themes => &project.themes,
+                    _ => &project.countries,
+                };
+                for named in named.iter().filter_map(by_key) {
+                    if !pages.iter().any(|p| p.key == named.key) {
+                        pages.push(named);
+                    }
+                }
+            }
+            sort_for_listing(section, &mut pages);
+        }
+        pages
+    }
+
+    /// The themes and the countries the page is about.
+    fn topic_links(&self, page: &Shown) -> TopicLinks {
+        TopicLinks {
+            themes: self.key_links(&page.original.themes, page.lang),
+            countries: self.key_links(&page.original.countries, page.lang),
+        }
+    }
+}
+
+/// The heading over a list of `section`'s pages about a page (none lists leadership).
+fn about_heading(ui: &UiStrings, section: Section) -> Option<&String> {
+    match section {
+        Section::Offices => Some(&ui.related_offices),
+        Section::Countries => Some(&ui.related_countries),
+        Section::Themes => Some(&ui.related_themes),
+        Section::Projects => Some(&ui.related_projects),
+        Section::News => Some(&ui.related_news),
+        Section::Leadership => None,
     }
 }
 

@@ -156,7 +156,7 @@ impl RequestPages {
         layout.is_home = false;
         layout.noindex = true;
         layout.x_default = None;
-        layout.search_query = results.query.clone();
+        layout.nav.search_query = results.query.clone();
         let with_query = |n: usize| {
             let mut pairs = form_urlencoded::Serializer::new(String::new());
             pairs.append_pair("q", &results.query);
@@ -170,7 +170,7 @@ impl RequestPages {
             alternate.href = format!("{other}/search?{}", with_query(1));
             alternate.translated = false;
         }
-        for item in &mut layout.menu {
+        for item in &mut layout.nav.menu {
             item.current = None;
         }
         let summary = summary(ui, &results);

@@ -3,9 +3,10 @@
 
 use askama::Template;
 
+use super::office_map::OfficeMap;
 use crate::content::UiStrings;
 use crate::content::page::{Country, Figure, Office, Person, Project};
-use crate::markdown::TocEntry;
+use crate::markdown::Body;
 
 /// A link to another page, as listings and related lists show it.
 #[derive(Clone, Debug)]
@@ -19,6 +20,21 @@ pub struct Link {
     pub lang: Option<String>,
     /// A theme's inline SVG icon, shown on its card.
     pub icon: Option<String>,
+}
+
+/// Links under a heading, below a page's body: the pages of a section that are about the
+/// page (a country's offices, a theme's projects), or the pages related to it.
+#[derive(Clone, Debug)]
+pub struct LinkList {
+    pub heading: String,
+    pub links: Vec<Link>,
+}
+
+/// The themes and the countries a project or a news item is about.
+#[derive(Clone, Debug)]
+pub struct TopicLinks {
+    pub themes: Vec<Link>,
+    pub countries: Vec<Link>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,15 +70,32 @@ pub struct Pagination {
     pub next: Option<String>,
 }
 
-/// A page's rendered body and its table of contents.
-#[derive(Clone, Debug, Default)]
-pub struct Article {
-    pub html: String,
-    pub toc: Vec<TocEntry>,
+/// A page's rendered body with its table of contents, and its sources.
+#[derive(Clone, Debug)]
+pub struct Article<'a> {
+    pub body: &'a Body,
     /// The language the body is written in.
     pub lang: String,
     /// Where the page's facts come from.
     pub sources: Vec<SourceItem>,
+}
+
+/// The body of a page that shows none (the later pages of a listing).
+static NO_BODY: Body = Body {
+    html: String::new(),
+    toc: Vec::new(),
+    heading_ids: Vec::new(),
+};
+
+impl Default for Article<'_> {
+    /// No body and no sources.
+    fn default() -> Self {
+        Article {
+            body: &NO_BODY,
+            lang: String::new(),
+            sources: Vec::new(),
+        }
+    }
 }
 
 /// One entry of a page's list of sources.
@@ -80,22 +113,11 @@ pub struct Layout<'a> {
     /// The visitor's language (interface text).
     pub lang: String,
     pub ui: &'a UiStrings,
-    /// The absolute URL of the Atom feed of news in `lang`, and its title.
-    pub feed: String,
-    pub feed_title: String,
-    /// `og:type`: `article` on news items, else `website`.
-    pub og_type: &'static str,
-    /// `og:locale` of `lang` and of the page's other translations (`en_GB`).
-    pub locale: Option<&'static str>,
-    pub locale_alternates: Vec<&'static str>,
-    /// The absolute URL of the image a shared page shows (1200 × 630 PNG), and its text.
-    pub share_image: String,
-    pub share_image_alt: String,
+    /// What is the same on every page in `lang`.
+    pub site: SiteFrame,
+    pub share: Share,
     /// schema.org JSON-LD, escaped to stay inside its `<script>`.
     pub json_ld: Option<String>,
-    pub site_title: String,
-    pub organisation: String,
-    pub organisation_url: String,
     pub title: String,
     pub description: String,
     pub is_home: bool,
@@ -106,21 +128,50 @@ pub struct Layout<'a> {
     pub x_default: Option<String>,
     /// Kept out of search engines' indexes (search results, filtered lists).
     pub noindex: bool,
-    /// Where the header's search box sends its query: `/search`, `/tr/search`.
-    pub search_action: String,
-    /// The query the search box shows.
-    pub search_query: String,
-    pub menu: Vec<MenuItem>,
-    pub home_href: String,
-    pub breadcrumbs: Vec<Crumb>,
+    pub nav: Navigation,
     pub notice: Option<String>,
     pub banner: Option<String>,
     pub prev: Option<String>,
     pub next: Option<String>,
+}
+
+/// The parts of the layout that are the same on every page in one language: the site's
+/// name and owner, its feed, style sheet and icon, the header's links and the footer.
+pub struct SiteFrame {
+    pub title: String,
+    pub organisation: String,
+    pub organisation_url: String,
+    /// The absolute URL of the Atom feed of news in the language, and its title.
+    pub feed: String,
+    pub feed_title: String,
+    pub home_href: String,
+    /// Where the header's search box sends its query: `/search`, `/tr/search`.
+    pub search_action: String,
     pub css: String,
     pub favicon: String,
     pub footer_offices: Vec<Link>,
     pub footnote: Option<String>,
+}
+
+/// The header's menu and search box, and the breadcrumbs.
+pub struct Navigation {
+    pub menu: Vec<MenuItem>,
+    /// The query the search box shows.
+    pub search_query: String,
+    pub breadcrumbs: Vec<Crumb>,
+}
+
+/// How a shared link to the page shows: Open Graph and Twitter card tags.
+pub struct Share {
+    /// `og:type`: `article` on news items, else `website`.
+    pub og_type: &'static str,
+    /// `og:locale` of the visitor's language and of the page's other translations
+    /// (`en_GB`).
+    pub locale: Option<&'static str>,
+    pub locale_alternates: Vec<&'static str>,
+    /// The absolute URL of its image (1200 × 630 PNG), and the image's text.
+    pub image: String,
+    pub image_alt: String,
 }
 
 impl Layout<'_> {
@@ -128,7 +179,7 @@ impl Layout<'_> {
     /// page's own.
     pub fn share_title(&self) -> &str {
         if self.is_home {
-            &self.site_title
+            &self.site.title
         } else {
             &self.title
         }
@@ -139,7 +190,7 @@ impl Layout<'_> {
 #[template(path = "home.html")]
 pub struct HomeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub lead: String,
     pub figures: Vec<Figure>,
     pub news: Vec<Link>,
@@ -151,94 +202,14 @@ pub struct HomeTemplate<'a> {
 #[template(path = "page.html")]
 pub struct PageTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-}
-
-/// The offices map: Natural Earth shapes of the region, and a marker and a label for
-/// each office. Everything placed is drawn twice, once per layer (a wide one, and one
-/// with larger text for narrow screens); CSS shows one.
-#[derive(Clone, Debug)]
-pub struct OfficeMap {
-    pub width: f64,
-    pub height: f64,
-    /// Accessible name: what the map shows.
-    pub title: String,
-    pub note: String,
-    pub land: Vec<MapLand>,
-    pub coast: &'static str,
-    pub borders: &'static str,
-    pub offices: Vec<MapOffice>,
-    /// Country names, once per layer.
-    pub layers: Vec<MapLayer>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapLand {
-    pub iso: &'static str,
-    /// One of the region's partners, shaded apart.
-    pub region: bool,
-    pub d: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapOffice {
-    pub href: String,
-    pub main: bool,
-    /// Marker and label, once per layer.
-    pub marks: Vec<MapMark>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapMark {
-    /// `wide` or `narrow`: the CSS hook that shows one layer.
-    pub layer: &'static str,
-    /// Hidden without CSS (`display="none"`): the narrow layer.
-    pub hidden: bool,
-    pub x: f64,
-    pub y: f64,
-    pub r: f64,
-    /// The main seat's star; other offices are dots.
-    pub star: Option<String>,
-    pub label: MapLabel,
-}
-
-/// A label's box and its lines of text.
-#[derive(Clone, Debug)]
-pub struct MapLabel {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
-    pub lines: Vec<MapText>,
-    /// The line back to its anchor, when the label had to move away.
-    pub leader: Option<[f64; 4]>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapText {
-    /// Centre of the line.
-    pub x: f64,
-    /// Baseline.
-    pub y: f64,
-    pub size: f64,
-    /// The estimated width the text is fitted to, so the box always holds it.
-    pub length: f64,
-    pub text: String,
-    pub class: &'static str,
-}
-
-#[derive(Clone, Debug)]
-pub struct MapLayer {
-    pub name: &'static str,
-    pub hidden: bool,
-    pub countries: Vec<MapLabel>,
+    pub article: Article<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "section.html")]
 pub struct SectionTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub map: Option<OfficeMap>,
     pub items: Vec<Link>,
     pub pagination: Option<Pagination>,
@@ -252,50 +223,43 @@ pub struct SectionTemplate<'a> {
 #[template(path = "office.html")]
 pub struct OfficeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
+    pub article: Article<'a>,
     pub office: &'a Office,
     pub country: Option<Link>,
     pub latitude: String,
     pub longitude: String,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
 #[template(path = "country.html")]
 pub struct CountryTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
+    pub article: Article<'a>,
     pub country: &'a Country,
     /// The country's migration profiles, in the visitor's language.
     pub profile: Vec<String>,
-    pub offices: Vec<Link>,
-    pub projects: Vec<Link>,
-    pub themes: Vec<Link>,
-    pub news: Vec<Link>,
+    /// Its offices, projects, themes and news, then the related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
 #[template(path = "theme.html")]
 pub struct ThemeTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
+    pub article: Article<'a>,
     /// Inline SVG from `static/icons/`.
     pub icon: String,
-    pub projects: Vec<Link>,
-    pub news: Vec<Link>,
-    pub countries: Vec<Link>,
+    /// Its projects, countries and news, then the related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
 #[template(path = "person.html")]
 pub struct PersonTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
+    pub article: Article<'a>,
     pub person: &'a Person,
 }
 
@@ -303,31 +267,29 @@ pub struct PersonTemplate<'a> {
 #[template(path = "project.html")]
 pub struct ProjectTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
+    pub article: Article<'a>,
     pub project: &'a Project,
     /// Status, budget and period in the visitor's language.
     pub status: Option<String>,
     pub budget: Option<String>,
     pub period: String,
-    pub themes: Vec<Link>,
-    pub countries: Vec<Link>,
+    pub topics: TopicLinks,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]
 #[template(path = "news.html")]
 pub struct NewsTemplate<'a> {
     pub layout: Layout<'a>,
-    pub article: Article,
-    /// Pages sharing the most themes and countries with this one.
-    pub related: Vec<Link>,
+    pub article: Article<'a>,
     pub date: String,
     /// ISO date for `<time datetime>`.
     pub datetime: String,
     pub updated: Option<String>,
-    pub themes: Vec<Link>,
-    pub countries: Vec<Link>,
+    pub topics: TopicLinks,
+    /// The related pages.
+    pub lists: Vec<LinkList>,
 }
 
 #[derive(Template)]

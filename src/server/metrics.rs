@@ -7,12 +7,13 @@
 //! `/metrics`; nothing else on the request path knows about metrics. Off by default: then
 //! there is no `Metrics`, and `/metrics` is an unknown path like any other.
 //!
-//! The per-request counts are kept per thread ([`Shards`]) and summed when scraped:
-//! `prometheus-client`'s own counters and histogram (behind a mutex), shared by the two
-//! serving threads, cut throughput on `/about/` to 0.72–0.83 of the plain rate.
+//! Every metric is read from its source when scraped ([`Read`]). The per-request counts
+//! are kept per thread ([`Shards`]) and summed then: `prometheus-client`'s own counters
+//! and histogram (behind a mutex), shared by the two serving threads, cut throughput on
+//! `/about/` to 0.72–0.83 of the plain rate.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,8 +21,6 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::build::{self, SharedSite};
@@ -102,32 +101,46 @@ impl Shards {
     }
 }
 
-/// What of the shards a registered metric shows.
+/// What a registered metric shows: counts from the shards, or the served site and its
+/// builds ([`build::stats`]).
 #[derive(Debug, Clone, Copy)]
 enum Shown {
     Responses,
     Latency,
     Bytes,
+    Routes,
+    BuildSeconds,
+    Rebuilds,
+    FailedRebuilds,
 }
 
-/// A metric read from the shards when scraped.
+/// What the metrics are read from.
 #[derive(Debug)]
-struct FromShards(Arc<Shards>, Shown);
+struct Sources {
+    shards: Shards,
+    /// The site whose route count is reported.
+    site: SharedSite,
+}
 
-impl EncodeMetric for FromShards {
+/// A metric read from its source when scraped.
+#[derive(Debug)]
+struct Read(Arc<Sources>, Shown);
+
+impl EncodeMetric for Read {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
-        let totals = self.0.totals();
+        let Sources { shards, site } = &*self.0;
         match self.1 {
             Shown::Responses => {
-                for (class, count) in CLASSES.iter().zip(totals.responses) {
+                for (class, count) in CLASSES.iter().zip(shards.totals().responses) {
                     encoder
                         .encode_family(&[("class", *class)])?
                         .encode_counter::<NoLabelSet, _, u64>(&count, None)?;
                 }
                 Ok(())
             }
-            Shown::Bytes => encoder.encode_counter::<NoLabelSet, _, u64>(&totals.bytes, None),
+            Shown::Bytes => counter(encoder, shards.totals().bytes),
             Shown::Latency => {
+                let totals = shards.totals();
                 let bounds = BOUNDS_MICROS.iter().map(|b| *b as f64 / 1e6);
                 let buckets: Vec<(f64, u64)> =
                     bounds.chain([f64::INFINITY]).zip(totals.buckets).collect();
@@ -135,35 +148,42 @@ impl EncodeMetric for FromShards {
                 let sum = totals.nanos as f64 / 1e9;
                 encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
             }
+            Shown::Routes => encoder.encode_gauge(&(site.load().routes.len() as i64)),
+            Shown::BuildSeconds => encoder.encode_gauge(&build::stats().last_build.as_secs_f64()),
+            Shown::Rebuilds => counter(encoder, build::stats().rebuilds),
+            Shown::FailedRebuilds => counter(encoder, build::stats().failed),
         }
     }
 
     fn metric_type(&self) -> MetricType {
         match self.1 {
-            Shown::Responses | Shown::Bytes => MetricType::Counter,
+            Shown::Responses | Shown::Bytes | Shown::Rebuilds | Shown::FailedRebuilds => {
+                MetricType::Counter
+            }
             Shown::Latency => MetricType::Histogram,
+            Shown::Routes | Shown::BuildSeconds => MetricType::Gauge,
         }
     }
+}
+
+/// `value` as a counter without labels.
+fn counter(mut encoder: MetricEncoder, value: u64) -> Result<(), std::fmt::Error> {
+    encoder.encode_counter::<NoLabelSet, _, u64>(&value, None)
 }
 
 /// The metrics of one server.
 #[derive(Debug)]
 pub(crate) struct Metrics {
     registry: Registry,
-    shards: Arc<Shards>,
-    routes: Gauge,
-    build_seconds: Gauge<f64, AtomicU64>,
-    rebuilds: Counter,
-    failed_rebuilds: Counter,
-    /// The site whose route count is reported.
-    site: SharedSite,
-    /// One scrape at a time brings the rebuild counters up to date.
-    scrape: Mutex<()>,
+    sources: Arc<Sources>,
 }
 
 impl Metrics {
     pub(crate) fn new(site: SharedSite) -> Metrics {
-        let shards = Arc::new(Shards::default());
+        let sources = Arc::new(Sources {
+            shards: Shards::default(),
+            site,
+        });
         let mut registry = Registry::with_prefix("wbt_site");
         for (name, help, shown) in [
             (
@@ -181,70 +201,41 @@ impl Metrics {
                 "Bytes of response bodies sent (after compression)",
                 Shown::Bytes,
             ),
+            ("routes", "Routes of the site being served", Shown::Routes),
+            (
+                "build_seconds",
+                "How long the latest successful build of the site took",
+                Shown::BuildSeconds,
+            ),
+            (
+                "rebuilds",
+                "Rebuilds since start (--watch, scheduled pages), failed ones included",
+                Shown::Rebuilds,
+            ),
+            (
+                "failed_rebuilds",
+                "Rebuilds that failed and kept the previous site",
+                Shown::FailedRebuilds,
+            ),
         ] {
-            registry.register(name, help, FromShards(shards.clone(), shown));
+            registry.register(name, help, Read(sources.clone(), shown));
         }
-        let metrics = Metrics {
-            registry,
-            shards,
-            routes: Gauge::default(),
-            build_seconds: Gauge::default(),
-            rebuilds: Counter::default(),
-            failed_rebuilds: Counter::default(),
-            site,
-            scrape: Mutex::new(()),
-        };
-        metrics.register_the_rest()
-    }
-
-    fn register_the_rest(mut self) -> Metrics {
-        let registry = &mut self.registry;
-        registry.register(
-            "routes",
-            "Routes of the site being served",
-            self.routes.clone(),
-        );
-        registry.register(
-            "build_seconds",
-            "How long the latest successful build of the site took",
-            self.build_seconds.clone(),
-        );
-        registry.register(
-            "rebuilds",
-            "Rebuilds since start (--watch, scheduled pages), failed ones included",
-            self.rebuilds.clone(),
-        );
-        registry.register(
-            "failed_rebuilds",
-            "Rebuilds that failed and kept the previous site",
-            self.failed_rebuilds.clone(),
-        );
-        self
+        Metrics { registry, sources }
     }
 
     /// Counts one response, `started` when its request arrived.
     pub(crate) fn observe(&self, response: &Response, started: Instant) {
         let class = usize::from(response.status().as_u16() / 100).clamp(1, 5) - 1;
         let bytes = http_body::Body::size_hint(response.body()).exact();
-        self.shards
+        self.sources
+            .shards
             .record(class, bytes.unwrap_or(0), started.elapsed());
     }
 
     /// The answer to `GET /metrics`.
     pub(crate) fn answer(&self) -> Response {
         let mut text = String::with_capacity(4096);
-        let encoded = {
-            let _one_at_a_time = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
-            let stats = build::stats();
-            self.routes.set(self.site.load().routes.len() as i64);
-            self.build_seconds.set(stats.last_build.as_secs_f64());
-            self.rebuilds
-                .inc_by(stats.rebuilds.saturating_sub(self.rebuilds.get()));
-            self.failed_rebuilds
-                .inc_by(stats.failed.saturating_sub(self.failed_rebuilds.get()));
-            encode(&mut text, &self.registry)
-        };
-        let status = match encoded {
+        let status = match encode(&mut text, &self.registry) {
             Ok(()) => StatusCode::OK,
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

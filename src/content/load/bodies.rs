@@ -169,9 +169,7 @@ fn render_body(
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    page.body_html = rendered.html;
-    page.toc = rendered.toc;
-    page.heading_ids = rendered.heading_ids;
+    page.body = rendered.body;
     draft.sentences = rendered.sentences;
     (diagnostics, links)
 }

@@ -159,7 +159,7 @@ impl Loader<'_> {
         let ids: HashMap<&str, &[String]> = drafts
             .iter()
             .filter(|d| d.page.lang == *default_lang)
-            .map(|d| (d.page.key.as_str(), d.page.heading_ids.as_slice()))
+            .map(|d| (d.page.key.as_str(), d.page.body.heading_ids.as_slice()))
             .collect();
         let routes = Routes::of(drafts, media, languages);
         let mut used_media: BTreeSet<String> = drafts

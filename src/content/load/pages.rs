@@ -13,6 +13,7 @@ use crate::content::page::{Citation, Language, Page, PageKind};
 use crate::content::source::SourceFile;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::markdown::Body;
 
 /// Largest page file, in bytes: some 200 times the longest page of the site, small
 /// enough that a pasted dump cannot stall a rebuild.
@@ -167,10 +168,8 @@ impl Loader<'_> {
             themes: Vec::new(),
             countries: Vec::new(),
             sources,
-            body_html: String::new(),
+            body: Body::default(),
             text: String::new(),
-            toc: Vec::new(),
-            heading_ids: Vec::new(),
         }
     }
 

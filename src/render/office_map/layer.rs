@@ -7,7 +7,7 @@ use super::arrange::{Labels, place_all};
 use super::labels::{Placed, Rect, Wanted};
 use super::projection::tenth;
 use super::{CountryName, Office};
-use crate::render::templates::{MapLabel, MapLayer, MapMark, MapText};
+use super::{MapLabel, MapLayer, MapMark, MapText};
 
 /// The sizes of one layer of the map, in SVG units (the map is 1000 wide).
 pub(super) struct Layer {

@@ -5,8 +5,8 @@
 //! [`labels`] so none overlap. Everything placed is laid out twice, for a wide and a
 //! narrow layer ([`layer`]): a label readable on a 1280 px screen is a smudge at 320 px,
 //! and one readable at 320 px covers half the map at 1280, so CSS shows the layer that
-//! fits. This file turns the site's offices and countries into the [`OfficeMap`] the
-//! templates draw.
+//! fits. This file defines the [`OfficeMap`] the templates draw and makes it from the
+//! site's offices and countries.
 
 mod arrange;
 mod labels;
@@ -17,8 +17,87 @@ use layer::{LAYERS, draw_layer};
 use projection::REGION;
 
 use super::context::Context;
-use super::templates::{MapLand, MapLayer, MapMark, MapOffice, OfficeMap};
 use crate::content::{PageKind, Section};
+
+/// The offices map: Natural Earth shapes of the region, and a marker and a label for
+/// each office. Everything placed is drawn twice, once per layer (a wide one, and one
+/// with larger text for narrow screens); CSS shows one.
+#[derive(Clone, Debug)]
+pub struct OfficeMap {
+    pub width: f64,
+    pub height: f64,
+    /// Accessible name: what the map shows.
+    pub title: String,
+    pub note: String,
+    pub land: Vec<MapLand>,
+    pub coast: &'static str,
+    pub borders: &'static str,
+    pub offices: Vec<MapOffice>,
+    /// Country names, once per layer.
+    pub layers: Vec<MapLayer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapLand {
+    pub iso: &'static str,
+    /// One of the region's partners, shaded apart.
+    pub region: bool,
+    pub d: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapOffice {
+    pub href: String,
+    pub main: bool,
+    /// Marker and label, once per layer.
+    pub marks: Vec<MapMark>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapMark {
+    /// `wide` or `narrow`: the CSS hook that shows one layer.
+    pub layer: &'static str,
+    /// Hidden without CSS (`display="none"`): the narrow layer.
+    pub hidden: bool,
+    pub x: f64,
+    pub y: f64,
+    pub r: f64,
+    /// The main seat's star; other offices are dots.
+    pub star: Option<String>,
+    pub label: MapLabel,
+}
+
+/// A label's box and its lines of text.
+#[derive(Clone, Debug)]
+pub struct MapLabel {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub lines: Vec<MapText>,
+    /// The line back to its anchor, when the label had to move away.
+    pub leader: Option<[f64; 4]>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapText {
+    /// Centre of the line.
+    pub x: f64,
+    /// Baseline.
+    pub y: f64,
+    pub size: f64,
+    /// The estimated width the text is fitted to, so the box always holds it.
+    pub length: f64,
+    pub text: String,
+    pub class: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapLayer {
+    pub name: &'static str,
+    pub hidden: bool,
+    pub countries: Vec<MapLabel>,
+}
 
 /// An office as the map shows it.
 pub(super) struct Office {

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let resolve = |target: &str| Resolution::ok(format!("/{target}"));
     let rendered = markdown::render(body, "tr", &resolve);
-    let html = rendered.html.to_ascii_lowercase();
+    let html = rendered.body.html.to_ascii_lowercase();
     assert!(!html.contains("<script"), "a script element got through");
     for attribute in ["href=\"javascript:", "src=\"javascript:"] {
         assert!(!html.contains(attribute), "a javascript: URL got through");
