@@ -7,7 +7,11 @@
 #   - `wbt-site build`  : all of that plus every template, gzip and brotli, written to disk;
 #   - `hugo`            : Hugo from Debian building the same Markdown files with minimal
 #                         single and list layouts (it writes HTML only, no compression).
-# Prints the median of three runs each and the ratios.
+# Prints the median of three runs each, the peak memory of each, and the ratios. Both
+# write to a folder on tmpfs (/dev/shm) when there is one: on ext4 the time to create
+# files right after deleting as many (the previous run's) depends on the kernel's inode
+# allocator more than on either tool, and wbt-site writes five times Hugo's files
+# (each page with its .gz and .br).
 #
 #   benches/build.sh [PAGES, default 10000] [path to gen-corpus.py]
 #
@@ -22,7 +26,8 @@ command -v hugo >/dev/null || { echo "build.sh: needs hugo (apt-get install hugo
 
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+out=$(mktemp -d -p "$([ -d /dev/shm ] && echo /dev/shm || echo "$work")")
+trap 'rm -rf "$work" "$out"' EXIT
 python3 "$gen" --from content --out "$work/corpus" --pages "$pages" >/dev/null
 count=$(find "$work/corpus" -name '*.md' | wc -l)
 echo "== $count Markdown files ($pages generated) in $work/corpus"
@@ -36,16 +41,33 @@ printf '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Table
 printf '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Description }}</li>{{ end }}</ul>\n' > "$work/hugo/layouts/_default/list.html"
 
 median() { sort -n | sed -n 2p; }
-time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-
-check_ms=$(for i in 1 2 3; do time_ms "$bin" check --content "$work/corpus"; done | median)
-build_ms=$(for i in 1 2 3; do rm -rf "$work/out"; time_ms "$bin" build --content "$work/corpus" --out "$work/out"; done | median)
-hugo_ms=$(for i in 1 2 3; do rm -rf "$work/hugo/public"; time_ms hugo --quiet -s "$work/hugo"; done | median)
+# Runs a command; prints "wall_ms peak_kib" (peak 0 without GNU time).
+measure() {
+  local s e kib=0
+  s=$(date +%s%N)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -o "$work/mem" -f %M "$@" >/dev/null 2>&1
+    kib=$(tail -1 "$work/mem")
+  else
+    "$@" >/dev/null 2>&1
+  fi
+  e=$(date +%s%N)
+  echo "$(( (e - s) / 1000000 )) $kib"
+}
+three() { # command...: "median_ms peak_kib_of_the_median_run"
+  for i in 1 2 3; do rm -rf "$out/wbt" "$work/hugo/public"; "$@"; done | sort -n | sed -n 2p
+}
+read -r check_ms check_kib < <(three measure "$bin" check --content "$work/corpus")
+read -r build_ms build_kib < <(three measure "$bin" build --content "$work/corpus" --out "$out/wbt")
+read -r hugo_ms hugo_kib < <(three measure hugo --quiet -s "$work/hugo" -d "$out/hugo")
 "$bin" check --content "$work/corpus" | tail -1
+"$bin" build --content "$work/corpus" --out "$out/wbt" 2>&1 | tail -1
 
-printf '\n%-58s %10s\n' "step (median of 3)" "ms"
-printf '%-58s %10s\n' "wbt-site check (load, validate, render Markdown)" "$check_ms"
-printf '%-58s %10s\n' "wbt-site build (+ templates, gzip, brotli, write)" "$build_ms"
-printf '%-58s %10s\n' "hugo (render + write, no compression)" "$hugo_ms"
-awk -v c="$check_ms" -v b="$build_ms" -v h="$hugo_ms" 'BEGIN {
-  printf "\nratio hugo / wbt-site check: %.2f\nratio hugo / wbt-site build: %.2f\n(ratio > 1: wbt-site is faster)\n", h / c, h / b }'
+printf '\n%-58s %10s %10s\n' "step (median of 3)" "ms" "peak MB"
+row() { printf '%-58s %10s %10s\n' "$1" "$2" "$(( $3 / 1024 ))"; }
+row "wbt-site check (load, validate, render Markdown)" "$check_ms" "$check_kib"
+row "wbt-site build (+ templates, gzip, brotli, write)" "$build_ms" "$build_kib"
+row "hugo (render + write, no compression)" "$hugo_ms" "$hugo_kib"
+awk -v c="$check_ms" -v b="$build_ms" -v h="$hugo_ms" -v bm="$build_kib" -v hm="$hugo_kib" 'BEGIN {
+  printf "\nwbt-site check / hugo time: %.2f\nwbt-site build / hugo time: %.2f (target <= 0.5)\n", c / h, b / h
+  if (hm > 0) printf "wbt-site build / hugo peak memory: %.2f (target: build <= 150 MB)\n", bm / hm }'

@@ -34,15 +34,19 @@ bin=${WBT_SITE_BIN:-$(.ci/wbt-site-binary --release)}
 chmod -R a+rX "$work"   # nginx's and h2o's workers run as nobody
 
 # Every page and asset of the export, as a URL path (index.html stands for its folder).
-(cd "$work/public" && find . -type f ! -name '*.gz' ! -name '*.br' ! -name '_headers' ! -name '*.conf' \
+# (Not the files only a static host reads: _headers, _redirects, the nginx include, 404.html.)
+(cd "$work/public" && find . -type f ! -name '*.gz' ! -name '*.br' ! -name '_*' ! -name '*.conf' ! -name 404.html \
   | sed -e 's|^\.||' -e 's|/index\.html$|/|') > "$work/urls.txt"
 echo "== $(wc -l < "$work/urls.txt") URLs from $content"
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wbt_port=$(port); nginx_port=$(port); h2o_port=$(port)
 
+files_limit=$(ulimit -Hn)
+[ "$files_limit" = unlimited ] && files_limit=65536
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;
+worker_rlimit_nofile $files_limit;   # open_file_cache keeps a descriptor per cached file
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 4096; }
@@ -50,7 +54,7 @@ http {
   access_log off;
   sendfile on;
   tcp_nopush on;
-  open_file_cache max=20000;
+  open_file_cache max=$((files_limit / 2));
   include /etc/nginx/mime.types;
   server {
     listen 127.0.0.1:$nginx_port reuseport;
@@ -62,7 +66,6 @@ http {
 NGINX
 cat > "$work/h2o.conf" <<H2O
 user: nobody
-pid-file: $work/h2o.pid
 error-log: $work/h2o-error.log
 num-threads: 2
 listen:
@@ -79,8 +82,9 @@ nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
 h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
 pids+=($!)
-WBT_ADDR=127.0.0.1:$wbt_port RUST_LOG=warn "$bin" serve --content "$content" >/dev/null 2>&1 &
+WBT_ADDR=127.0.0.1:$wbt_port RUST_LOG=warn,wbt_site=info "$bin" serve --content "$content" >/dev/null 2>"$work/wbt.log" &
 pids+=($!)
+wbt_pid=$!
 wait_for() { # url: give up after 60 s
   for _ in $(seq 1 6000); do curl -sf "$1" >/dev/null && return 0; sleep 0.01; done
   echo "many-urls.sh: $1 did not answer"; exit 1
@@ -88,7 +92,13 @@ wait_for() { # url: give up after 60 s
 wait_for "http://127.0.0.1:$wbt_port/healthz"
 wait_for "http://127.0.0.1:$nginx_port/"
 wait_for "http://127.0.0.1:$h2o_port/"
-sleep 2   # wbt-site compresses in the background after start-up
+# wbt-site serves at once and compresses in the background; the runs wait for it.
+for _ in $(seq 1 3000); do grep -q 'compressed every page' "$work/wbt.log" && break; sleep 0.1; done
+grep -q 'compressed every page' "$work/wbt.log" || { echo "many-urls.sh: wbt-site never finished compressing"; exit 1; }
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$wbt_pid/status")
+routes=$(wc -l < "$work/urls.txt")
+echo "wbt-site: $(grep 'compressed every page' "$work/wbt.log" | grep -o 'ms=[0-9]*') to compress; resident $((rss / 1024)) MB for $routes routes"
+echo "  ($(du -sk "$work/public" | cut -f1) KiB of export on disk, all three bodies of each route)"
 
 cat > "$work/random.lua" <<'LUA'
 local paths = {}
@@ -113,6 +123,8 @@ run() { # port connections encoding -> "rps p50 p99 socket_errors non2xx"
   URLS=$work/urls.txt ENCODING=$3 wrk -t2 -c"$2" -d"${seconds}s" -s "$work/random.lua" \
     "http://127.0.0.1:$1" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
 }
+# One unmeasured run each first, so that every server has its files open and cached.
+for p in "$wbt_port" "$nginx_port" "$h2o_port"; do run "$p" 64 "gzip, br" >/dev/null; done
 printf '\n== %s s per run, wrk -t2, random URLs; latency in ms; errors = socket errors / non-2xx-3xx\n' "$seconds"
 printf '%-22s %-8s %10s %7s %7s %9s\n' "encoding, conns" "server" "req/s" "p50" "p99" "errors"
 for conns in 64 256; do
