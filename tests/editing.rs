@@ -407,3 +407,129 @@ async fn a_content_folder_deleted_and_restored_comes_back_under_watch() {
     let (code, _) = server.terminate();
     assert_eq!(code, Some(0));
 }
+
+/// Compares every route the server under `--watch` answers for `dir` with a fresh build
+/// of the same folder, byte for byte, and checks that the routes of `gone` (an earlier
+/// build's) that the fresh build no longer has are not served as pages. The fresh
+/// build's routes, or the first difference found.
+async fn compare_with_a_fresh_build(
+    server: &Server,
+    dir: &std::path::Path,
+    gone: &[String],
+) -> Result<Vec<String>, String> {
+    let options = wbt_site::build::BuildOptions {
+        source: wbt_site::content::source::Source::Dir(dir.to_owned()),
+        drafts: false,
+        base_url: None,
+        live_reload: true,
+    };
+    let fresh = wbt_site::build::build(&options, &wbt_site::assets::Assets::embedded())
+        .map_err(|d| wbt_site::diagnostic::report(&d))?;
+    let mut routes: Vec<String> = fresh.routes.keys().cloned().collect();
+    routes.sort();
+    for path in &routes {
+        let reply = server.get(path).await;
+        let status = reply.status();
+        let body = reply.bytes().await.map_err(|e| format!("{path}: {e}"))?;
+        if status != 200 || body != fresh.routes[path].identity {
+            return Err(format!(
+                "{path} differs from a fresh build ({status}):\n{}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+    }
+    for path in gone.iter().filter(|p| !fresh.routes.contains_key(*p)) {
+        if server.get(path).await.status() == 200 {
+            return Err(format!("{path} is gone but still served"));
+        }
+    }
+    Ok(routes)
+}
+
+/// [`compare_with_a_fresh_build`] until it agrees (a save may reach the watcher as more
+/// than one event, and so more than one rebuild), for at most 20 s.
+async fn until_it_equals_a_fresh_build(
+    server: &Server,
+    dir: &std::path::Path,
+    gone: &[String],
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match compare_with_a_fresh_build(server, dir, gone).await {
+            Ok(routes) => return routes,
+            Err(difference) if Instant::now() > deadline => panic!("{difference}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// One change an editor makes to the content folder.
+type Change<'a> = Box<dyn Fn() + 'a>;
+
+/// Saves `text` as `path` the way many editors do: a temporary file renamed over it.
+fn save(path: &std::path::Path, text: &str) {
+    let temp = path.with_file_name(".saving.tmp");
+    fs::write(&temp, text).unwrap();
+    fs::rename(&temp, path).unwrap();
+}
+
+#[tokio::test]
+async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_and_deletes() {
+    let dir = copy_fixture("site");
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path());
+    let server = Server::start(command);
+    let mut events = server.get("/_wbt/events").await;
+    let mut routes = until_it_equals_a_fresh_build(&server, dir.path(), &[]).await;
+    let (news, about) = (dir.path().join("news"), dir.path().join("about.md"));
+    let item = fs::read_to_string(news.join("2020-01-01-item-01.md")).unwrap();
+    let steps: [(&str, Change); 5] = [
+        (
+            "an edited title",
+            Box::new(|| {
+                let text = fs::read_to_string(&about).unwrap();
+                save(&about, &text.replace("About the fixture", "About, edited"));
+            }),
+        ),
+        (
+            "a news item added",
+            Box::new(|| {
+                let added = item.replace("News item 01", "News item added");
+                save(&news.join("2020-02-01-added.md"), &added);
+            }),
+        ),
+        (
+            "a news item renamed",
+            Box::new(|| {
+                let from = news.join("2020-01-05-item-05.md");
+                fs::rename(from, news.join("2020-01-05-item-five.md")).unwrap();
+            }),
+        ),
+        (
+            "a news item deleted",
+            Box::new(|| fs::remove_file(news.join("2020-01-04-item-04.md")).unwrap()),
+        ),
+        (
+            "an office deleted",
+            Box::new(|| fs::remove_file(dir.path().join("offices/beta.md")).unwrap()),
+        ),
+    ];
+    for (step, change) in &steps {
+        change();
+        next_reload_event(&mut events).await;
+        routes = until_it_equals_a_fresh_build(&server, dir.path(), &routes).await;
+        eprintln!("after {step}: {} routes equal a fresh build", routes.len());
+    }
+    for (path, served) in [
+        ("/news/item-five/", true),
+        ("/news/added/", true),
+        ("/news/item-05/", false),
+        ("/news/item-04/", false),
+        ("/offices/beta/", false),
+    ] {
+        assert_eq!(routes.contains(&path.to_owned()), served, "{path}");
+    }
+    server.terminate();
+}

@@ -126,6 +126,9 @@ pub struct Server {
     pub base: String,
     /// Kept open so the server can go on printing.
     pub stdout: BufReader<std::process::ChildStdout>,
+    /// Reads the server's stderr as it comes, to its end: a pipe nobody reads fills
+    /// after a few hundred access-log lines, and the server then blocks on the next.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -144,6 +147,12 @@ impl Server {
             .spawn()
             .expect("the binary starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut err = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut err, &mut text).ok();
+            text
+        });
         let mut line = String::new();
         stdout.read_line(&mut line).expect("a first line");
         let base = line
@@ -156,6 +165,7 @@ impl Server {
             child,
             base,
             stdout,
+            stderr: Some(stderr),
         }
     }
 
@@ -208,11 +218,11 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
-                let mut stderr = String::new();
-                if let Some(mut err) = self.child.stderr.take() {
-                    std::io::Read::read_to_string(&mut err, &mut stderr).ok();
-                }
-                return (status.code(), stderr);
+                let stderr = self
+                    .stderr
+                    .take()
+                    .map(|reader| reader.join().unwrap_or_default());
+                return (status.code(), stderr.unwrap_or_default());
             }
             assert!(
                 Instant::now() < deadline,
