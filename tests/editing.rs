@@ -101,11 +101,7 @@ async fn under_watch_a_page_coming_due_reloads_open_pages() {
         ),
     )
     .unwrap();
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
-        .arg(dir.path());
-    let server = Server::start(command);
+    let server = Server::watching(dir.path());
     assert_eq!(server.get("/news/soon/").await.status(), 404);
     let mut events = server.get("/_wbt/events").await;
     next_reload_event(&mut events).await;
@@ -117,11 +113,7 @@ async fn under_watch_a_page_coming_due_reloads_open_pages() {
 #[tokio::test]
 async fn watch_rebuilds_reloads_shows_errors_and_recovers() {
     let dir = copy_fixture("site");
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
-        .arg(dir.path());
-    let server = Server::start(command);
+    let server = Server::watching(dir.path());
 
     let page = server.text("/about/").await;
     assert!(
@@ -476,11 +468,7 @@ fn save(path: &std::path::Path, text: &str) {
 #[tokio::test]
 async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_and_deletes() {
     let dir = copy_fixture("site");
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
-        .arg(dir.path());
-    let server = Server::start(command);
+    let server = Server::watching(dir.path());
     let mut events = server.get("/_wbt/events").await;
     let mut routes = until_it_equals_a_fresh_build(&server, dir.path(), &[]).await;
     let (news, about) = (dir.path().join("news"), dir.path().join("about.md"));

@@ -104,11 +104,7 @@ async fn a_truncated_or_unreadable_content_folder_keeps_the_server_up_under_watc
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("content");
     copy_dir(&fixture("site"), &dir);
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
-        .arg(&dir);
-    let server = Server::start(command);
+    let server = Server::watching(&dir);
     let home = server.text("/").await;
     let start = home.find("/static/style.").expect("stylesheet link");
     let css: String = home[start..].chars().take_while(|c| *c != '"').collect();

@@ -213,6 +213,15 @@ impl Server {
         assert!(killed.success());
     }
 
+    /// `wbt-site serve --watch` on the folder `content`, on a free port.
+    pub fn watching(content: &Path) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+        command
+            .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
+            .arg(content);
+        Server::start(command)
+    }
+
     /// Waits for the server to exit (at most 30 s); its exit code and its whole stderr.
     pub fn wait(mut self) -> (Option<i32>, String) {
         let deadline = Instant::now() + Duration::from_secs(30);
