@@ -28,11 +28,18 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `wbt-site ARGS` with `env`, which must be refused as a usage error (exit 2): what it
+/// printed on stderr.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = run(args, env);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}: {message}");
+    message
+}
+
 #[test]
 fn a_bad_value_from_the_environment_is_reported_under_the_variables_name() {
-    let output = run(&["check"], &[("WBT_BASE_URL", "wb.example.org")]);
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
+    let message = refused(&["check"], &[("WBT_BASE_URL", "wb.example.org")]);
     assert!(
         message.contains("invalid value 'wb.example.org' for WBT_BASE_URL")
             && message.contains("--base-url")
@@ -40,35 +47,22 @@ fn a_bad_value_from_the_environment_is_reported_under_the_variables_name() {
         "{message}"
     );
     // On the command line, the flag is named as before.
-    let output = run(&["check", "--base-url", "wb.example.org"], &[]);
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
+    let message = refused(&["check", "--base-url", "wb.example.org"], &[]);
     assert!(message.contains("for '--base-url <URL>'"), "{message}");
     assert!(!message.contains("WBT_BASE_URL"), "{message}");
 
-    let output = run(&[], &[("WBT_ADDR", "nonsense")]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("for WBT_ADDR"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(&[], &[("WBT_LOG_FORMAT", "xml")]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("for WBT_LOG_FORMAT"),
-        "{}",
-        stderr(&output)
-    );
+    let message = refused(&[], &[("WBT_ADDR", "nonsense")]);
+    assert!(message.contains("for WBT_ADDR"), "{message}");
+    let message = refused(&[], &[("WBT_LOG_FORMAT", "xml")]);
+    assert!(message.contains("for WBT_LOG_FORMAT"), "{message}");
 }
 
 #[test]
 fn base_urls_must_be_absolute_http_without_query_or_fragment() {
     // Every form is in the unit tests of `config::values`; here, that the CLI refuses.
     for bad in ["", "ftp://x", "https://wb.example.org/?a=b"] {
-        let output = run(&["check"], &[("WBT_BASE_URL", bad)]);
-        assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr(&output));
-        assert!(stderr(&output).contains("WBT_BASE_URL"), "{bad}");
+        let message = refused(&["check"], &[("WBT_BASE_URL", bad)]);
+        assert!(message.contains("WBT_BASE_URL"), "{bad}");
     }
 }
 
@@ -85,28 +79,13 @@ fn switches_take_one_zero_yes_no_from_the_environment_and_timeouts_are_not_zero(
             stderr(&output)
         );
     }
-    let output = run(&["check", "--content", site], &[("WBT_DRAFTS", "maybe")]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("for WBT_DRAFTS"),
-        "{}",
-        stderr(&output)
-    );
+    let message = refused(&["check", "--content", site], &[("WBT_DRAFTS", "maybe")]);
+    assert!(message.contains("for WBT_DRAFTS"), "{message}");
 
-    let output = run(&["--request-timeout", "0"], &[]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("at least 1 second"),
-        "{}",
-        stderr(&output)
-    );
-    let output = run(&[], &[("WBT_REQUEST_TIMEOUT", "0")]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("for WBT_REQUEST_TIMEOUT"),
-        "{}",
-        stderr(&output)
-    );
+    let message = refused(&["--request-timeout", "0"], &[]);
+    assert!(message.contains("at least 1 second"), "{message}");
+    let message = refused(&[], &[("WBT_REQUEST_TIMEOUT", "0")]);
+    assert!(message.contains("for WBT_REQUEST_TIMEOUT"), "{message}");
 }
 
 #[test]
