@@ -17,12 +17,11 @@
 #
 # Needs: python3, hugo (apt-get install hugo). gen-corpus.py lives in the team's shared
 # tools (../shared/tools/gen-corpus.py); pass its path if it is elsewhere.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 pages=${1:-10000}
 gen=${2:-../shared/tools/gen-corpus.py}
 [ -f "$gen" ] || { echo "build.sh: no gen-corpus.py at $gen"; exit 2; }
-command -v hugo >/dev/null || { echo "build.sh: needs hugo (apt-get install hugo)"; exit 2; }
+needs hugo
 
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)

@@ -10,13 +10,10 @@
 # --corpus N makes an N-page tree with ../shared/tools/gen-corpus.py (default: 10000).
 # Needs: nginx, h2o, wrk, curl (apt-get install nginx-light h2o wrk curl).
 # Only 127.0.0.1 is used; ports are picked at random.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 source=${1:---corpus}
 seconds=${2:-10}
-for tool in nginx h2o wrk curl; do
-  command -v "$tool" >/dev/null || { echo "many-urls.sh: needs $tool (apt-get install nginx-light h2o wrk curl)"; exit 2; }
-done
+needs nginx h2o wrk curl
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }

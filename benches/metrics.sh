@@ -11,14 +11,11 @@
 #
 # Needs wrk and curl. Only 127.0.0.1 is used, on random high ports. The servers log at
 # `warn` (no access log lines), as in benches/serve.sh.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 seconds=${1:-10}
 rounds=${2:-3}
 connections=${3:-64}
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || { echo "metrics.sh: needs $tool (apt-get install $tool)"; exit 2; }
-done
+needs wrk curl
 
 bin=$(.ci/wbt-site-binary --release)
 plain_port=$((20000 + RANDOM % 20000))

@@ -15,13 +15,10 @@
 #
 # Runs alternate (A B A B) so that the other load on a shared machine hits both sides.
 # Needs wrk, curl and openssl. Only 127.0.0.1 is used.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 seconds=${1:-5}
 reference=${2:-}
-for tool in wrk curl openssl; do
-  command -v "$tool" >/dev/null || { echo "ops.sh: needs $tool"; exit 2; }
-done
+needs wrk curl openssl
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
 port=$(( 20000 + RANDOM % 20000 ))

@@ -11,13 +11,10 @@
 #   benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
 #
 # Needs: nginx and wrk (apt-get install nginx wrk). Only 127.0.0.1 is used.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 seconds=${1:-10}
 connections=${2:-64}
-for tool in nginx wrk curl; do
-  command -v "$tool" >/dev/null || { echo "serve.sh: needs $tool (apt-get install nginx wrk curl)"; exit 2; }
-done
+needs nginx wrk curl
 
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)

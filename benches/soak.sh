@@ -12,14 +12,11 @@
 #   benches/soak.sh [SECONDS, default 60] [CONNECTIONS, default 256] [REWRITES, default 100]
 #
 # Needs: wrk and curl. Only 127.0.0.1 is used; the server picks a free port.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 seconds=${1:-60}
 connections=${2:-256}
 rewrites=${3:-100}
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || { echo "soak.sh: needs $tool (apt-get install wrk curl)"; exit 2; }
-done
+needs wrk curl
 
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
