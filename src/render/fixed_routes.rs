@@ -6,7 +6,35 @@ use askama::Template;
 
 use super::context::Context;
 use super::templates::NotFoundTemplate;
-use crate::content::{Page, PageDate, Section, urls};
+use super::{ATOM, CachePolicy, RawRoute};
+use crate::content::{Page, PageDate, Section, Site, urls};
+
+/// `/robots.txt`, `/sitemap.xml` and each language's feed, ready to become resources.
+pub(super) fn routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
+    let mut raw = vec![
+        (
+            "/robots.txt".to_owned(),
+            "text/plain; charset=utf-8",
+            CachePolicy::Page,
+            ctx.robots().into_bytes(),
+        ),
+        (
+            "/sitemap.xml".to_owned(),
+            "application/xml; charset=utf-8",
+            CachePolicy::Page,
+            ctx.sitemap()?.into_bytes(),
+        ),
+    ];
+    for language in &site.languages {
+        raw.push((
+            urls::feed_path(&language.code, site.default_language()),
+            ATOM,
+            CachePolicy::Page,
+            ctx.feed(&language.code)?.into_bytes(),
+        ));
+    }
+    Ok(raw)
+}
 
 /// One `<url>` of the sitemap.
 struct SitemapUrl {

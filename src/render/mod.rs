@@ -160,7 +160,7 @@ where
         routes.extend(page_routes);
     }
     let others: Vec<RawRoute> = files(site, assets)
-        .chain(fixed_routes(&ctx, site)?)
+        .chain(fixed_routes::routes(&ctx, site)?)
         .collect();
     let others = others.into_par_iter().map(made);
     routes.extend(others.collect::<Result<Vec<_>, E>>()?);
@@ -187,33 +187,6 @@ where
         }
     }
     Ok(rendered)
-}
-
-/// `/robots.txt`, `/sitemap.xml` and each language's feed.
-fn fixed_routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
-    let mut raw = vec![
-        (
-            "/robots.txt".to_owned(),
-            "text/plain; charset=utf-8",
-            CachePolicy::Page,
-            ctx.robots().into_bytes(),
-        ),
-        (
-            "/sitemap.xml".to_owned(),
-            "application/xml; charset=utf-8",
-            CachePolicy::Page,
-            ctx.sitemap()?.into_bytes(),
-        ),
-    ];
-    for language in &site.languages {
-        raw.push((
-            crate::content::urls::feed_path(&language.code, site.default_language()),
-            ATOM,
-            CachePolicy::Page,
-            ctx.feed(&language.code)?.into_bytes(),
-        ));
-    }
-    Ok(raw)
 }
 
 /// Theme assets (fingerprinted, immutable) and editors' media, served as they are.
