@@ -81,10 +81,8 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
         // A path without a link in it stays inside: only a link's target needs checking
         // (a folder reached through a link was checked as that link's entry), and a
         // linked file is read at its target.
-        let mut file = entry.path().to_owned();
-        if entry.path_is_symlink() {
+        let file = if entry.path_is_symlink() {
             let target = entry.path().canonicalize()?;
-            file = target.clone();
             if !target.starts_with(&root) {
                 refused.push(format!(
                     "{relative} links to {}, outside the content folder: links may only point inside it",
@@ -95,7 +93,10 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
                 }
                 continue;
             }
-        }
+            target
+        } else {
+            entry.path().to_owned()
+        };
         if entry.file_type().is_file() {
             found.push((relative, file));
         }
