@@ -77,11 +77,22 @@ pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Ve
 /// site's render time). With the pages made per request (search, filters); their search
 /// index is built on a thread of its own, so serving need not wait for it, except under
 /// live preview, where it waits for the first search (a save must not cost a whole index).
+/// Under live preview, pages are rendered on their first request ([`render::render_live`]),
+/// so that a save to a large site is served at once.
 pub fn build_uncompressed(
     options: &BuildOptions,
     assets: &Assets,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
-    let (site, mut rendered) = load_and_render(options, assets)?;
+    let started = std::time::Instant::now();
+    let site = Arc::new(load(options, assets, Timestamp::now())?);
+    let mut rendered = if options.live_reload {
+        render::render_live(site.clone(), assets)
+    } else {
+        render::render(&site, assets, false)
+    }
+    .map_err(|error| template_failed(error.to_string()))?;
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    LAST_BUILD_MICROS.store(micros, Ordering::Relaxed);
     let pages = Arc::new(RequestPages::new(site, assets.clone(), options.live_reload));
     if !options.live_reload {
         let pages = pages.clone();
@@ -89,19 +100,6 @@ pub fn build_uncompressed(
     }
     rendered.on_request = Some(pages);
     Ok(rendered)
-}
-
-fn load_and_render(
-    options: &BuildOptions,
-    assets: &Assets,
-) -> Result<(Site, RenderedSite), Vec<Diagnostic>> {
-    let started = std::time::Instant::now();
-    let site = load(options, assets, Timestamp::now())?;
-    let rendered = render::render(&site, assets, options.live_reload)
-        .map_err(|error| template_failed(error.to_string()))?;
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    LAST_BUILD_MICROS.store(micros, Ordering::Relaxed);
-    Ok((site, rendered))
 }
 
 /// What this process's builds did, for `/metrics`.
@@ -160,7 +158,7 @@ pub async fn publish_when_due(
         let (options_now, assets_now) = (options.clone(), assets.clone());
         match tokio::task::spawn_blocking(move || build(&options_now, &assets_now)).await {
             Ok(Ok(rendered)) => {
-                tracing::info!(routes = rendered.routes.len(), "published scheduled pages");
+                tracing::info!(routes = rendered.route_count(), "published scheduled pages");
                 site.store(Arc::new(rendered));
                 if let Some(reload) = &reload {
                     let _ = reload.send(());

@@ -145,7 +145,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     say!(
         "wbt-site: serving {} ({} routes, built in {} ms) on {scheme}://{addr}/ with links to {}",
         options.source.describe(),
-        site.routes.len(),
+        site.route_count(),
         built_in.as_millis(),
         site.base_url
     );

@@ -139,7 +139,7 @@ fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
                 tracing::warn!("\n{}", diagnostic::report(&rendered.warnings));
             }
             tracing::info!(
-                routes = rendered.routes.len(),
+                routes = rendered.route_count(),
                 ms = started.elapsed().as_millis() as u64,
                 "rebuilt"
             );

@@ -415,8 +415,12 @@ async fn compare_with_a_fresh_build(
         base_url: None,
         live_reload: true,
     };
-    let fresh = wbt_site::build::build(&options, &wbt_site::assets::Assets::embedded())
+    // The whole-site render, every page made at once: what the server's pages, made on
+    // their first request, must equal.
+    let assets = wbt_site::assets::Assets::embedded();
+    let site = wbt_site::build::load(&options, &assets, jiff::Timestamp::now())
         .map_err(|d| wbt_site::diagnostic::report(&d))?;
+    let fresh = wbt_site::render::render(&site, &assets, true).map_err(|e| e.to_string())?;
     let mut routes: Vec<String> = fresh.routes.keys().cloned().collect();
     routes.sort();
     for path in &routes {

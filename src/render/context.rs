@@ -92,14 +92,24 @@ impl<'a> Context<'a> {
         &self.topics().by_country
     }
 
+    /// The index of related pages, ranking each page's when it is first asked for.
     pub(super) fn related_index(&self) -> &RelatedIndex<'a> {
-        self.related.get_or_init(|| {
-            RelatedIndex::new(
-                Section::ALL
-                    .iter()
-                    .flat_map(|s| self.members(*s).iter().copied()),
-            )
-        })
+        self.related
+            .get_or_init(|| RelatedIndex::new(self.section_members()))
+    }
+
+    /// Ranks every page's related pages now, in parallel, unless the index is already
+    /// made: for a render of the whole site, which needs them all.
+    pub(super) fn rank_every_related_page(&self) {
+        self.related
+            .get_or_init(|| RelatedIndex::with_every_page_ranked(self.section_members()));
+    }
+
+    /// Every section's members, section by section.
+    fn section_members(&self) -> impl Iterator<Item = &'a Page> + '_ {
+        Section::ALL
+            .iter()
+            .flat_map(|s| self.members(*s).iter().copied())
     }
 
     pub(super) fn ui(&self, lang: &str) -> &'a UiStrings {

@@ -9,31 +9,54 @@ use super::templates::NotFoundTemplate;
 use super::{ATOM, CachePolicy, RawRoute};
 use crate::content::{Page, PageDate, Section, Site, urls};
 
-/// `/robots.txt`, `/sitemap.xml` and each language's feed, ready to become resources.
-pub(super) fn routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
-    let mut raw = vec![
-        (
-            "/robots.txt".to_owned(),
-            "text/plain; charset=utf-8",
-            CachePolicy::Page,
-            ctx.robots().into_bytes(),
-        ),
-        (
-            "/sitemap.xml".to_owned(),
-            "application/xml; charset=utf-8",
-            CachePolicy::Page,
-            ctx.sitemap()?.into_bytes(),
-        ),
+/// A route every site has beside its pages.
+#[derive(Clone, Debug)]
+pub(super) enum FixedRoute {
+    Robots,
+    Sitemap,
+    /// The news feed of a language, by code.
+    Feed(String),
+}
+
+/// `/robots.txt`, `/sitemap.xml` and each language's feed, by path.
+pub(super) fn paths(site: &Site) -> Vec<(String, FixedRoute)> {
+    let mut paths = vec![
+        ("/robots.txt".to_owned(), FixedRoute::Robots),
+        ("/sitemap.xml".to_owned(), FixedRoute::Sitemap),
     ];
     for language in &site.languages {
-        raw.push((
+        paths.push((
             urls::feed_path(&language.code, site.default_language()),
-            ATOM,
-            CachePolicy::Page,
-            ctx.feed(&language.code)?.into_bytes(),
+            FixedRoute::Feed(language.code.clone()),
         ));
     }
-    Ok(raw)
+    paths
+}
+
+/// Every fixed route of `site`, ready to become resources.
+pub(super) fn routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
+    paths(site)
+        .into_iter()
+        .map(|(path, route)| {
+            let (mime, body) = render(ctx, &route)?;
+            Ok((path, mime, CachePolicy::Page, body))
+        })
+        .collect()
+}
+
+/// The content type and body of one fixed route.
+pub(super) fn render(
+    ctx: &Context,
+    route: &FixedRoute,
+) -> Result<(&'static str, Vec<u8>), askama::Error> {
+    Ok(match route {
+        FixedRoute::Robots => ("text/plain; charset=utf-8", ctx.robots().into_bytes()),
+        FixedRoute::Sitemap => (
+            "application/xml; charset=utf-8",
+            ctx.sitemap()?.into_bytes(),
+        ),
+        FixedRoute::Feed(lang) => (ATOM, ctx.feed(lang)?.into_bytes()),
+    })
 }
 
 /// One `<url>` of the sitemap.

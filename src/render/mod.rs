@@ -19,6 +19,7 @@ pub mod headers;
 mod layout;
 mod listing;
 mod office_map;
+mod on_demand;
 mod page_kinds;
 mod project_filters;
 mod related;
@@ -37,6 +38,7 @@ use crate::assets::Assets;
 use crate::content::{Page, Site};
 use crate::diagnostic::Diagnostic;
 use context::Context;
+pub use on_demand::OnDemand;
 pub use request_pages::RequestPages;
 pub use resource::{CachePolicy, Resource};
 
@@ -61,6 +63,9 @@ pub struct RenderedSite {
     pub overlay: Option<Arc<Resource>>,
     /// The pages made per request (search, filtered projects) for this site.
     pub on_request: Option<Arc<RequestPages>>,
+    /// Under live preview, the routes rendered on first request (see [`render_live`]);
+    /// `routes` then holds only assets and media.
+    pub on_demand: Option<Arc<OnDemand>>,
     /// The public address its links start with (`https://wbt.example.org`).
     pub base_url: String,
 }
@@ -86,8 +91,26 @@ impl RenderedSite {
             live: self.live,
             overlay: self.overlay.clone(),
             on_request: self.on_request.clone(),
+            on_demand: self.on_demand.clone(),
             base_url: self.base_url.clone(),
         }
+    }
+
+    /// The resource at `path`, rendering it first if it is made on demand.
+    pub fn route(&self, path: &str) -> Option<&Arc<Resource>> {
+        self.routes
+            .get(path)
+            .or_else(|| self.on_demand.as_ref()?.route(path))
+    }
+
+    /// Whether `path` is a route, without rendering it.
+    pub fn has_route(&self, path: &str) -> bool {
+        self.routes.contains_key(path) || self.on_demand.as_ref().is_some_and(|o| o.contains(path))
+    }
+
+    /// How many routes the site has, rendered or not.
+    pub fn route_count(&self) -> usize {
+        self.routes.len() + self.on_demand.as_ref().map_or(0, |o| o.len())
     }
 
     /// The 404 page for a visitor who asked for `path`.
@@ -132,16 +155,13 @@ where
 {
     let ctx = Context::new(site, assets);
     // Ranked here, in parallel, rather than by the first page that needs it.
-    ctx.related_index();
-    let page_body = |html: String| {
-        if live_reload {
-            crate::live_reload::with_script(html).into_bytes()
-        } else {
-            html.into_bytes()
-        }
-    };
+    ctx.rank_every_related_page();
     let made = |(path, mime, cache, body): RawRoute| -> Result<(String, Arc<Resource>), E> {
         let resource = finish(&path, Resource::new(mime, cache, body))?;
+        Ok((path, Arc::new(resource)))
+    };
+    let made_page = |(path, html): (String, String)| -> Result<(String, Arc<Resource>), E> {
+        let resource = finish(&path, page_resource(html, live_reload))?;
         Ok((path, Arc::new(resource)))
     };
     let jobs: Vec<(&Page, &str)> = site
@@ -152,7 +172,7 @@ where
         let routes = ctx.render_page(page, lang)?;
         routes
             .into_iter()
-            .map(|(path, html)| made((path, HTML, CachePolicy::Page, page_body(html))))
+            .map(made_page)
             .collect::<Result<Vec<_>, E>>()
     });
     let mut routes: HashMap<String, Arc<Resource>> = HashMap::new();
@@ -167,26 +187,63 @@ where
 
     let mut rendered = RenderedSite {
         routes,
-        next_publication: site.next_publication,
-        warnings: site.warnings.clone(),
         live: live_reload,
-        base_url: site.base_url.clone(),
         ..RenderedSite::default()
     };
+    finish_site(&mut rendered, &ctx)?;
+    Ok(rendered)
+}
+
+/// Renders `site` for live preview: assets, media, redirects and 404 pages now, every
+/// page and fixed route on its first request ([`OnDemand`]), so that a save to a large
+/// site is served at once. Serves the same bytes as [`render`] with `live_reload`.
+pub fn render_live(site: Arc<Site>, assets: &Assets) -> Result<RenderedSite, askama::Error> {
+    let ctx = Context::new(&site, assets);
+    let routes = files(&site, assets)
+        .map(|(path, mime, cache, body)| (path, Arc::new(Resource::new(mime, cache, body))))
+        .collect();
+    let on_demand = OnDemand::new(site.clone(), assets.clone(), &ctx);
+    let mut rendered = RenderedSite {
+        routes,
+        live: true,
+        on_demand: Some(Arc::new(on_demand)),
+        ..RenderedSite::default()
+    };
+    finish_site(&mut rendered, &ctx)?;
+    Ok(rendered)
+}
+
+/// What a rendered site takes from its site beside its routes: 404 pages, redirects of
+/// aliases that no route takes, warnings, the next publication and the base URL.
+fn finish_site(rendered: &mut RenderedSite, ctx: &Context) -> Result<(), askama::Error> {
+    let site = ctx.site;
     for language in &site.languages {
         let html = ctx.not_found(&language.code)?;
         let prefix = format!("{}/", site.lang_prefix(&language.code));
-        let page = Resource::new(HTML, CachePolicy::Page, page_body(html));
+        let page = page_resource(html, rendered.live);
         rendered.not_found.push((prefix, Arc::new(page)));
     }
     for page in &site.pages {
         for alias in &page.aliases {
-            if !rendered.routes.contains_key(alias) {
+            if !rendered.has_route(alias) {
                 rendered.redirects.insert(alias.clone(), page.path.clone());
             }
         }
     }
-    Ok(rendered)
+    rendered.next_publication = site.next_publication;
+    rendered.warnings = site.warnings.clone();
+    rendered.base_url = site.base_url.clone();
+    Ok(())
+}
+
+/// A page's resource: its HTML, with the live-reload script under live preview.
+fn page_resource(html: String, live_reload: bool) -> Resource {
+    let body = if live_reload {
+        crate::live_reload::with_script(html)
+    } else {
+        html
+    };
+    Resource::new(HTML, CachePolicy::Page, body.into_bytes())
 }
 
 /// Theme assets (fingerprinted, immutable) and editors' media, served as they are.

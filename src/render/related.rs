@@ -27,8 +27,8 @@ pub(super) struct RelatedIndex<'a> {
 }
 
 impl<'a> RelatedIndex<'a> {
-    /// Indexes `members` (every section's members, originals only) and ranks each
-    /// member's related pages, in parallel.
+    /// Indexes `members` (every section's members, originals only) by topic; each page's
+    /// related pages are ranked when asked for.
     pub(super) fn new(members: impl Iterator<Item = &'a Page>) -> Self {
         let candidates: Vec<&Page> = members.collect();
         let mut by_topic: HashMap<&str, Vec<u32>> = HashMap::new();
@@ -37,11 +37,17 @@ impl<'a> RelatedIndex<'a> {
                 by_topic.entry(topic).or_default().push(number);
             }
         }
-        let mut index = RelatedIndex {
+        RelatedIndex {
             candidates,
             by_topic,
             ranked: HashMap::new(),
-        };
+        }
+    }
+
+    /// Indexes `members` as [`RelatedIndex::new`] does and ranks every member's related
+    /// pages at once, in parallel: for a render of the whole site.
+    pub(super) fn with_every_page_ranked(members: impl Iterator<Item = &'a Page>) -> Self {
+        let mut index = RelatedIndex::new(members);
         index.ranked = index
             .candidates
             .par_iter()

@@ -3,7 +3,7 @@
 //! layout of every page, carry `noindex`, and are never in the sitemap. Knows nothing of
 //! HTTP: it answers a path and a query string with a status and HTML.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use askama::Template;
 
@@ -47,7 +47,7 @@ struct SearchTemplate<'a> {
 /// What the per-request pages read: the site they belong to and its search index, built
 /// once, on first use or by [`RequestPages::prepare`] (so serving need not wait for it).
 pub struct RequestPages {
-    site: Site,
+    site: Arc<Site>,
     assets: Assets,
     search: OnceLock<Result<SearchIndex, String>>,
     live_reload: bool,
@@ -64,7 +64,7 @@ impl std::fmt::Debug for RequestPages {
 
 impl RequestPages {
     /// The pages of `site`, not yet indexed; `live_reload` adds the reload script to them.
-    pub fn new(site: Site, assets: Assets, live_reload: bool) -> RequestPages {
+    pub fn new(site: Arc<Site>, assets: Assets, live_reload: bool) -> RequestPages {
         RequestPages {
             site,
             assets,

@@ -148,7 +148,7 @@ impl EncodeMetric for Read {
                 let sum = totals.nanos as f64 / 1e9;
                 encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
             }
-            Shown::Routes => encoder.encode_gauge(&(site.load().routes.len() as i64)),
+            Shown::Routes => encoder.encode_gauge(&(site.load().route_count() as i64)),
             Shown::BuildSeconds => encoder.encode_gauge(&build::stats().last_build.as_secs_f64()),
             Shown::Rebuilds => counter(encoder, build::stats().rebuilds),
             Shown::FailedRebuilds => counter(encoder, build::stats().failed),

@@ -92,8 +92,7 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
     };
     if let Some(overlay) = &site.overlay {
         let is_page = site
-            .routes
-            .get(path.as_ref())
+            .route(path.as_ref())
             .is_none_or(|r| r.content_type.as_bytes().starts_with(b"text/html"));
         if is_page {
             return respond(
@@ -117,7 +116,7 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
         return respond(&page, status, headers, head, true);
     }
-    if let Some(resource) = site.routes.get(path.as_ref()) {
+    if let Some(resource) = site.route(path.as_ref()) {
         return respond(resource, StatusCode::OK, headers, head, site.live);
     }
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -128,7 +127,7 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
     }) {
         return redirect(StatusCode::MOVED_PERMANENTLY, target, &query);
     }
-    if !path.ends_with('/') && site.routes.contains_key(&format!("{path}/")) {
+    if !path.ends_with('/') && site.has_route(&format!("{path}/")) {
         return redirect(StatusCode::PERMANENT_REDIRECT, &format!("{path}/"), &query);
     }
     // `index.html` is never a page's URL: `/about/index.html` is `/about/`, as behind nginx.
