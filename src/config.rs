@@ -4,7 +4,7 @@
 //! Raw values become typed here; the loader in [`crate::content`] reads `site.toml` into
 //! [`SiteConfig`] and reports its problems like any other content file's.
 
-mod values;
+pub(crate) mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -214,7 +214,7 @@ pub struct SiteConfig {
     /// The site's name, in the header and in every page's `<title>`.
     pub title: String,
     /// Public address, such as `https://wbt.example.org`; no trailing slash needed.
-    pub base_url: String,
+    pub base_url: Spanned<String>,
     /// Code of the language served at the root (`en`).
     pub default_language: Spanned<String>,
     /// Every language the site has, by code: `[languages.en] name = "English"`.

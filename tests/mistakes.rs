@@ -26,7 +26,7 @@ struct Mistake {
 const DATE_FIX: &str =
     "is not a date: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
-const MISTAKES: [Mistake; 23] = [
+const MISTAKES: [Mistake; 24] = [
     Mistake {
         fixture: "relative-link",
         at: "visit.md:6:6",
@@ -134,6 +134,12 @@ const MISTAKES: [Mistake; 23] = [
         at: "site.toml:11:2",
         error: true,
         fix: "unknown table `[organsation]`: did you mean `[organisation]`?",
+    },
+    Mistake {
+        fixture: "bad-base-url",
+        at: "site.toml:2:12",
+        error: true,
+        fix: "`base_url` is the site's public address: not an absolute URL: write it with its scheme, such as https://wbt.example.org",
     },
     Mistake {
         fixture: "misspelt-interface-key",

@@ -95,8 +95,12 @@ pub(crate) fn listen_addr(value: &str) -> Result<SocketAddr, String> {
 /// password, returned without its trailing slash (`https://wbt.example.org`).
 pub(crate) fn base_url(value: &str) -> Result<String, String> {
     let example = "such as https://wbt.example.org";
-    let url = url::Url::parse(value)
-        .map_err(|error| format!("not an absolute URL ({error}); expected one {example}"))?;
+    let url = url::Url::parse(value).map_err(|error| match error {
+        url::ParseError::RelativeUrlWithoutBase => {
+            format!("not an absolute URL: write it with its scheme, {example}")
+        }
+        _ => format!("not an absolute URL ({error}); expected one {example}"),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("expected an http or https URL, {example}"));
     }

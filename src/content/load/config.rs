@@ -37,6 +37,14 @@ impl Loader<'_> {
             ));
             return None;
         }
+        if let Err(problem) = crate::config::values::base_url(config.base_url.get_ref()) {
+            self.diagnostics.push(Diagnostic::error(
+                &file.path,
+                &text,
+                config.base_url.span().start,
+                format!("`base_url` is the site's public address: {problem}"),
+            ));
+        }
         let mut codes_ok = true;
         for code in config.languages.keys() {
             if !is_language_code(code) {

@@ -164,7 +164,7 @@ impl<'a> Loader<'a> {
             .options
             .base_url
             .clone()
-            .unwrap_or_else(|| config.base_url.clone())
+            .unwrap_or_else(|| config.base_url.get_ref().clone())
             .trim_end_matches('/')
             .to_owned();
         let mut site = Site::new(config, base_url, languages, ui, pages, files.media);
