@@ -44,11 +44,18 @@ async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
             .unwrap();
         assert_eq!(reply.status(), 200);
         assert_eq!(reply.headers()["vary"], "Accept-Encoding");
-        if reply
+        let gzip = reply
             .headers()
             .get("content-encoding")
-            .is_some_and(|v| v == "gzip")
-        {
+            .is_some_and(|v| v == "gzip");
+        // hyper writes the length from the body, identity or gzip: check it is there.
+        let length: usize = reply.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(length, reply.bytes().await.unwrap().len());
+        if gzip {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "never compressed");
@@ -63,6 +70,16 @@ async fn serves_a_folder_over_tcp_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+    let head = client
+        .head(format!("{}/about/", server.base))
+        .send()
+        .await
+        .unwrap();
+    let identity = server.get("/about/").await.bytes().await.unwrap();
+    assert_eq!(
+        head.headers()["content-length"],
+        identity.len().to_string().as_str()
+    );
 
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0), "graceful exit; log:\n{log}");

@@ -45,12 +45,17 @@ fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
         let mut parts = item.split(';');
         let coding = parts.next().unwrap_or("").trim();
         let q = parts.filter_map(quality).next_back().unwrap_or(1000);
-        let slot = match coding.to_ascii_lowercase().as_str() {
-            "br" => &mut explicit[0],
-            "gzip" | "x-gzip" => &mut explicit[1],
-            "identity" => &mut explicit[2],
-            "*" => &mut star,
-            _ => continue,
+        let is = |name: &str| coding.eq_ignore_ascii_case(name);
+        let slot = if is("br") {
+            &mut explicit[0]
+        } else if is("gzip") || is("x-gzip") {
+            &mut explicit[1]
+        } else if is("identity") {
+            &mut explicit[2]
+        } else if coding == "*" {
+            &mut star
+        } else {
+            continue;
         };
         *slot = Some(q);
     }
@@ -162,9 +167,13 @@ pub(crate) fn respond(
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     let (status, body) = range::cut(ranged, status, body, out);
-    out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if head {
+        out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
     *response.status_mut() = status;
     if !head {
+        // hyper writes `Content-Length` from the body's exact size, without the two
+        // allocations a header value of our own costs.
         *response.body_mut() = Body::from(body);
     }
     response
