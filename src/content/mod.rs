@@ -10,7 +10,8 @@
 //! - [`urls`]: path safety, language prefixes, pagination, fixed routes;
 //! - [`i18n`]: the interface text of each language;
 //! - [`page`] and [`site`]: the typed result;
-//! - `load`: the loading stages, one file each.
+//! - `load`: the loading stages, one file each, and [`LoadCache`], what they made of each
+//!   file kept for the next load of the same tree.
 //!
 //! Pages refer to each other by *key*, the content path of the default-language file
 //! (`offices/belgrade.md`), never by reference.
@@ -29,6 +30,7 @@ pub(crate) mod urls;
 
 pub use date::PageDate;
 pub use i18n::UiStrings;
+pub use load::LoadCache;
 pub use page::{Language, Page, PageKind, Section};
 pub use site::{LoadOptions, Site, sort_for_listing};
 pub use source::SourceFile;
@@ -39,6 +41,18 @@ impl Site {
     /// Builds the site from `files`. On any error, returns every diagnostic found (errors
     /// and warnings), sorted by file and position.
     pub fn load(files: Vec<SourceFile>, options: &LoadOptions) -> Result<Site, Vec<Diagnostic>> {
-        load::load(files, options)
+        load::load(files, options, None)
+    }
+
+    /// [`Site::load`], re-doing the work of each page file only where its bytes (or what
+    /// its body's links point to) changed since an earlier load with `cache`, which it
+    /// updates; the result and the diagnostics are those of [`Site::load`]. Made for
+    /// rebuilds of one tree (`serve --watch`).
+    pub fn load_cached(
+        files: Vec<SourceFile>,
+        options: &LoadOptions,
+        cache: &mut LoadCache,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        load::load(files, options, Some(cache))
     }
 }

@@ -3,6 +3,8 @@
 //! so nothing downstream sees TOML spans or re-parses a date. Knows nothing of files,
 //! rendering or HTTP.
 
+use std::sync::Arc;
+
 use super::date::PageDate;
 pub use super::front_matter::{Figure, HomeTable as Home, MigrationProfile, ProjectStatus};
 use crate::markdown::Body;
@@ -183,8 +185,8 @@ pub struct Page {
     pub countries: Vec<String>,
     /// Where its facts come from; a translation without its own takes the original's.
     pub sources: Vec<Citation>,
-    /// The body rendered to HTML, with its headings.
-    pub body: Body,
+    /// The body rendered to HTML, with its headings (shared with the load cache).
+    pub body: Arc<Body>,
     /// The body's visible text, for search.
     pub text: String,
 }

@@ -1,7 +1,9 @@
 //! Loading stage 5: every page's Markdown rendered to HTML, in parallel, with `@/` links
 //! resolved to URLs in the page's language. The links found are returned for stage 6.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -10,7 +12,7 @@ use super::{Draft, Loader};
 use crate::content::file_name::strip_language;
 use crate::content::{suggest, urls};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::markdown::{self, Resolution};
+use crate::markdown::{self, Body, Resolution};
 
 /// Where each `(key, language)` page lives, for resolving `@/` links.
 struct Targets<'a> {
@@ -84,8 +86,32 @@ impl Targets<'_> {
     }
 }
 
+/// One body as stage 5 renders it, with the answers of the `@/` resolver it relied on: the
+/// load cache reuses it while every one of them stays the same.
+#[derive(Clone)]
+pub(super) struct RenderedBody {
+    /// `(target, resolution)` of each `@/` link, in the order rendering asked.
+    answers: Vec<(String, Resolution)>,
+    body: Arc<Body>,
+    /// The visible text, for search.
+    text: String,
+    diagnostics: Vec<Diagnostic>,
+    /// `(offset in file, target)` of each link to check in stage 6.
+    links: Vec<(usize, LinkTarget)>,
+}
+
+impl RenderedBody {
+    /// Whether every `@/` link of the body resolves now as it did when it was rendered.
+    fn still_holds(&self, targets: &Targets, lang: &str) -> bool {
+        self.answers
+            .iter()
+            .all(|(target, answer)| targets.resolve(target, lang) == *answer)
+    }
+}
+
 impl Loader<'_> {
-    /// Renders every body in parallel, resolving `@/` links; returns the links to check.
+    /// Renders every body in parallel, resolving `@/` links, or takes it from the cache
+    /// when its links resolve as they did; returns the links to check.
     pub(super) fn render_bodies(
         &mut self,
         drafts: &mut [Draft],
@@ -108,10 +134,23 @@ impl Loader<'_> {
             default_lang,
             failed_files: &self.failed_files,
         };
+        let cache = self.cache.as_deref();
         let rendered: Vec<(Vec<Diagnostic>, Vec<LinkToCheck>)> = drafts
             .par_iter_mut()
             .enumerate()
-            .map(|(index, draft)| render_body(index, draft, &targets))
+            .map(|(index, draft)| {
+                let cached = cache
+                    .and_then(|cache| cache.body(&draft.page.file))
+                    .filter(|(body, _)| body.still_holds(&targets, &draft.page.lang));
+                let body = match cached {
+                    Some((body, prose)) => {
+                        draft.prose = Some(prose);
+                        body
+                    }
+                    None => Arc::new(render_body(draft, &targets)),
+                };
+                use_body(index, draft, body, cache.is_some())
+            })
             .collect();
         let mut links = Vec::new();
         for (diagnostics, page_links) in rendered {
@@ -122,33 +161,69 @@ impl Loader<'_> {
     }
 }
 
-/// Renders one page's body into its page; returns its problems and links to check.
-fn render_body(
+/// Puts a rendered body into its draft's page (and, with `keep`, keeps it on the draft for
+/// the cache); returns its problems and the links to check.
+fn use_body(
     index: usize,
     draft: &mut Draft,
-    targets: &Targets,
+    rendered: Arc<RenderedBody>,
+    keep: bool,
 ) -> (Vec<Diagnostic>, Vec<LinkToCheck>) {
-    let lang = draft.page.lang.clone();
-    let body = &draft.text[draft.body_offset..];
-    let rendered = markdown::render(body, &lang, &|target: &str| targets.resolve(target, &lang));
-    let at = |offset: usize| draft.body_offset + offset;
-    let mut links: Vec<LinkToCheck> = rendered
-        .anchored_links
-        .iter()
-        .map(|link| LinkToCheck {
+    if keep {
+        draft.rendered = Some(rendered.clone());
+    }
+    // Moved out when nothing else holds it, copied when the cache does.
+    let RenderedBody {
+        body,
+        text,
+        diagnostics,
+        links,
+        ..
+    } = Arc::unwrap_or_clone(rendered);
+    draft.page.body = body;
+    draft.page.text = text;
+    let links = links
+        .into_iter()
+        .map(|(offset, target)| LinkToCheck {
             draft: index,
-            offset: at(link.offset),
-            target: LinkTarget::Anchor {
-                key: strip_language(&link.file),
-                anchor: link.anchor.clone(),
-            },
+            offset,
+            target,
         })
         .collect();
-    links.extend(rendered.internal_links.iter().map(|link| LinkToCheck {
-        draft: index,
-        offset: at(link.offset),
-        target: LinkTarget::Path(link.path.clone()),
-    }));
+    (diagnostics, links)
+}
+
+/// Renders one page's body, keeping its sentences on the draft for stage 7.
+fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
+    let lang = draft.page.lang.as_str();
+    let source = &draft.source;
+    let body = &source.text[source.body_offset..];
+    let answers = RefCell::new(Vec::new());
+    let rendered = markdown::render(body, lang, &|target: &str| {
+        let answer = targets.resolve(target, lang);
+        answers
+            .borrow_mut()
+            .push((target.to_owned(), answer.clone()));
+        answer
+    });
+    let at = |offset: usize| source.body_offset + offset;
+    let mut links: Vec<(usize, LinkTarget)> = rendered
+        .anchored_links
+        .iter()
+        .map(|link| {
+            let target = LinkTarget::Anchor {
+                key: strip_language(&link.file),
+                anchor: link.anchor.clone(),
+            };
+            (at(link.offset), target)
+        })
+        .collect();
+    links.extend(
+        rendered
+            .internal_links
+            .iter()
+            .map(|link| (at(link.offset), LinkTarget::Path(link.path.clone()))),
+    );
     let diagnostics = rendered
         .problems
         .into_iter()
@@ -156,20 +231,24 @@ fn render_body(
             Diagnostic::at(
                 p.severity,
                 &draft.page.file,
-                &draft.text,
+                &source.text,
                 at(p.offset),
                 p.message,
             )
         })
         .collect();
-    let page = &mut draft.page;
-    page.text = rendered
+    let text = rendered
         .sentences
         .iter()
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    page.body = rendered.body;
     draft.sentences = rendered.sentences;
-    (diagnostics, links)
+    RenderedBody {
+        answers: answers.into_inner(),
+        body: Arc::new(rendered.body),
+        text,
+        diagnostics,
+        links,
+    }
 }

@@ -55,7 +55,7 @@ impl Loader<'_> {
         let slugs = Slugs(slugs);
         let mut originals: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         for draft in drafts.iter_mut() {
-            let fm = &draft.front;
+            let fm = &draft.source.front;
             let office_country = fm.office.as_ref().map(|o| &o.get_ref().country);
             let themes = self.resolve_all(draft, &slugs, Section::Themes, fm.themes.iter());
             let countries = self.resolve_all(

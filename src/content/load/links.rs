@@ -21,6 +21,7 @@ pub(super) struct LinkToCheck {
     pub target: LinkTarget,
 }
 
+#[derive(Clone)]
 pub(super) enum LinkTarget {
     /// `@/key#anchor`.
     Anchor { key: String, anchor: String },
@@ -196,7 +197,7 @@ impl Loader<'_> {
                 self.diagnostics.push(Diagnostic::at(
                     severity,
                     &draft.page.file,
-                    &draft.text,
+                    &draft.source.text,
                     link.offset,
                     message,
                 ));

@@ -5,8 +5,13 @@
 //! for editors, pages without sources).
 //! Every stage adds to one list of diagnostics; none stops at the first bad file. Knows
 //! nothing of rendering or HTTP.
+//!
+//! With a [`LoadCache`] ([`cache`]), the stages that work on one file at a time (parsing,
+//! bodies, each page's prose) take their result from an earlier load where the file's
+//! bytes, and what its links point to, are the same.
 
 mod bodies;
+mod cache;
 mod config;
 mod cross_links;
 mod index;
@@ -17,8 +22,13 @@ mod prose;
 mod tables;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use jiff::Timestamp;
+
+use bodies::RenderedBody;
+pub use cache::LoadCache;
+use prose::PageProse;
 
 use super::front_matter::FrontMatter;
 use super::page::{Page, PageKind};
@@ -26,35 +36,62 @@ use super::site::{LoadOptions, Site};
 use super::source::SourceFile;
 use crate::diagnostic::{self, Diagnostic};
 
-/// Builds the site from `files`. On any error, returns every diagnostic found (errors and
-/// warnings), sorted by file and position.
-pub fn load(files: Vec<SourceFile>, options: &LoadOptions) -> Result<Site, Vec<Diagnostic>> {
-    Loader::new(options).load(files)
+/// Builds the site from `files`, with `cache` (if any) from earlier loads, which it
+/// updates. On any error, returns every diagnostic found (errors and warnings), sorted by
+/// file and position.
+pub fn load(
+    files: Vec<SourceFile>,
+    options: &LoadOptions,
+    cache: Option<&mut LoadCache>,
+) -> Result<Site, Vec<Diagnostic>> {
+    Loader::new(options, cache).load(files)
 }
 
 /// A page while loading: parsed, not yet linked.
 struct Draft {
     page: Page,
+    /// The file as stage 2 read it, shared with the cache.
+    source: Arc<PageSource>,
+    /// The page's kind from its own section table; `None` on a translation that takes
+    /// the original's (set on `page` when indexing).
+    kind: Option<PageKind>,
+    /// The body's visible sentences, for the prose checks (set when rendered anew).
+    sentences: Vec<crate::markdown::Sentence>,
+    /// What stage 5 made of the body, for the cache.
+    rendered: Option<Arc<RenderedBody>>,
+    /// What stage 7 found in the body's sentences (taken from the cache, or set there).
+    prose: Option<Arc<PageProse>>,
+}
+
+/// A page file's text and front matter, as stage 2 read them.
+struct PageSource {
     /// The whole file, for placing diagnostics.
     text: String,
     front_offset: usize,
     body_offset: usize,
     /// The front matter as written, with spans, for diagnostics of later stages.
     front: FrontMatter,
-    /// The page's kind from its own section table; `None` on a translation that takes
-    /// the original's (set on `page` when indexing).
-    kind: Option<PageKind>,
-    /// The body's visible sentences, for the prose checks (set when rendering).
-    sentences: Vec<crate::markdown::Sentence>,
 }
 
 impl Draft {
+    /// A draft of `page` as stage 2 leaves it: nothing rendered yet.
+    fn new(page: Page, source: Arc<PageSource>, kind: Option<PageKind>) -> Draft {
+        Draft {
+            page,
+            source,
+            kind,
+            sentences: Vec::new(),
+            rendered: None,
+            prose: None,
+        }
+    }
+
     /// An error at byte `offset` of the front matter.
     fn front_error(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(
             &self.page.file,
-            &self.text,
-            self.front_offset + offset,
+            &self.source.text,
+            self.source.front_offset + offset,
             message,
         )
     }
@@ -100,6 +137,8 @@ impl FailedPages {
 
 struct Loader<'a> {
     options: &'a LoadOptions,
+    /// What earlier loads made of each file; `None` when nothing is kept.
+    cache: Option<&'a mut LoadCache>,
     diagnostics: Vec<Diagnostic>,
     /// The text of site.toml, for placing errors found after it was parsed.
     config_text: String,
@@ -109,9 +148,10 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(options: &'a LoadOptions) -> Self {
+    fn new(options: &'a LoadOptions, cache: Option<&'a mut LoadCache>) -> Self {
         Loader {
             options,
+            cache,
             diagnostics: Vec::new(),
             config_text: String::new(),
             failed_files: BTreeSet::new(),
@@ -153,7 +193,8 @@ impl<'a> Loader<'a> {
         self.check_links(&drafts, links, &files.media, &languages);
 
         // Stage 7: prose that repeats across pages, talks about the site, or cites nothing.
-        self.check_prose(&drafts);
+        self.check_prose(&mut drafts);
+        self.remember_bodies(&drafts);
 
         // Stage 8: keep what is published.
         let (pages, next_publication) = self.published(drafts, &languages[0].code);

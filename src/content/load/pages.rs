@@ -2,10 +2,12 @@
 //! [`Page`]: its place in the tree from the file name, its front matter, and its section
 //! table checked and turned into plain data.
 
+use std::sync::Arc;
+
 use toml::Spanned;
 
 use super::problems::Problems;
-use super::{Draft, Loader};
+use super::{Draft, Loader, PageSource};
 use crate::content::date::PageDate;
 use crate::content::file_name::{FileName, is_slug, strip_language};
 use crate::content::front_matter::{self, FrontMatter, SourceTable, Table};
@@ -13,7 +15,6 @@ use crate::content::page::{Citation, Language, Page, PageKind};
 use crate::content::source::SourceFile;
 use crate::content::urls;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::markdown::Body;
 
 /// Largest page file, in bytes: some 200 times the longest page of the site, small
 /// enough that a pasted dump cannot stall a rebuild.
@@ -23,15 +24,28 @@ pub const MAX_PAGE_BYTES: usize = 1 << 20;
 pub const MAX_DESCRIPTION: usize = 160;
 
 impl Loader<'_> {
-    /// Parses every page file; a file that fails is remembered by key.
+    /// Parses every page file (those whose bytes the cache knows, from the cache); a file
+    /// that fails is remembered by key.
     pub(super) fn parse_pages(
         &mut self,
         files: Vec<SourceFile>,
         languages: &[Language],
     ) -> Vec<Draft> {
+        let mut cached = self.take_cached_pages(languages);
         let mut drafts = Vec::with_capacity(files.len());
         for file in files {
-            match self.parse_page(&file, languages) {
+            let draft = match cached.remove_entry(&file.path) {
+                Some((path, entry)) if entry.bytes() == file.bytes => {
+                    self.reuse_parsed(path, entry)
+                }
+                _ => {
+                    let before = self.diagnostics.len();
+                    let draft = self.parse_page(&file, languages);
+                    self.remember_parsed(&file, draft.as_ref(), before);
+                    draft
+                }
+            };
+            match draft {
                 Some(draft) => drafts.push(draft),
                 None => {
                     self.failed_files.insert(strip_language(&file.path));
@@ -92,15 +106,18 @@ impl Loader<'_> {
         if failed {
             return None;
         }
-        Some(Draft {
-            page,
+        let source = PageSource {
             front_offset: split.front_offset,
             body_offset: split.body_offset,
             text,
             front: fm,
-            kind,
-            sentences: Vec::new(),
-        })
+        };
+        Some(Draft::new(page, Arc::new(source), kind))
+    }
+
+    /// Whether a page dated `date` is not yet due at the load's `now`.
+    pub(super) fn is_scheduled(&self, date: Option<PageDate>) -> bool {
+        date.is_some_and(|d| d.at > self.options.now)
     }
 
     /// The fields every page has, and its URL.
@@ -163,12 +180,12 @@ impl Loader<'_> {
             date,
             updated,
             draft: fm.draft,
-            scheduled: date.is_some_and(|d| d.at > self.options.now),
+            scheduled: self.is_scheduled(date),
             aliases,
             themes: Vec::new(),
             countries: Vec::new(),
             sources,
-            body: Body::default(),
+            body: Arc::default(),
             text: String::new(),
         }
     }

@@ -4,6 +4,7 @@
 //! comment); a project or news page that cites no source.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -32,26 +33,25 @@ const SITE_TALK: [&str; 12] = [
     "are not published",
 ];
 
-/// What the checks need of one page's sentences, worked out on every core at once.
-struct PageProse<'a> {
+/// What the checks need of one page's sentences, worked out on every core at once (and
+/// kept by the load cache with the body).
+pub(super) struct PageProse {
     /// `(normalised sentence, offset in file)` of each sentence long enough to count as
     /// repeated.
     long: Vec<(String, usize)>,
     /// `(offset in file, phrase)` of each sentence that talks about the site.
     site_talk: Vec<(usize, &'static str)>,
-    draft: &'a Draft,
 }
 
-impl<'a> PageProse<'a> {
-    fn of(draft: &'a Draft) -> Self {
+impl PageProse {
+    fn of(draft: &Draft) -> Self {
         let mut prose = PageProse {
             long: Vec::new(),
             site_talk: Vec::new(),
-            draft,
         };
         for sentence in &draft.sentences {
             let text = normalise(&sentence.text);
-            let offset = draft.body_offset + sentence.offset;
+            let offset = draft.source.body_offset + sentence.offset;
             if let Some(phrase) = SITE_TALK.iter().find(|p| text.contains(*p)) {
                 prose.site_talk.push((offset, phrase));
             }
@@ -64,12 +64,22 @@ impl<'a> PageProse<'a> {
 }
 
 impl Loader<'_> {
-    pub(super) fn check_prose(&mut self, drafts: &[Draft]) {
-        let pages: Vec<PageProse> = drafts.par_iter().map(PageProse::of).collect();
+    /// Works out each page's prose (where the cache had none) and checks it.
+    pub(super) fn check_prose(&mut self, drafts: &mut [Draft]) {
+        drafts
+            .par_iter_mut()
+            .filter(|draft| draft.prose.is_none())
+            .for_each(|draft| {
+                draft.prose = Some(Arc::new(PageProse::of(draft)));
+                draft.sentences = Vec::new();
+            });
+        let pages: Vec<(&Draft, &PageProse)> = drafts
+            .iter()
+            .filter_map(|draft| Some((draft, draft.prose.as_deref()?)))
+            .collect();
         self.check_repeats(&pages);
-        for page in &pages {
-            let draft = page.draft;
-            for &(offset, phrase) in &page.site_talk {
+        for &(draft, prose) in &pages {
+            for &(offset, phrase) in &prose.site_talk {
                 self.diagnostics.push(warning(
                     draft,
                     offset,
@@ -83,7 +93,7 @@ impl Loader<'_> {
             if needs_source && draft.page.sources.is_empty() {
                 self.diagnostics.push(warning(
                     draft,
-                    draft.front_offset,
+                    draft.source.front_offset,
                     "this page cites no source: add a [[sources]] entry (title, publisher, \
                      and a date and url where known) for the facts it gives",
                 ));
@@ -92,13 +102,13 @@ impl Loader<'_> {
     }
 
     /// Warns at every place a long sentence stands when it stands on three or more pages.
-    fn check_repeats(&mut self, pages: &[PageProse]) {
+    fn check_repeats(&mut self, pages: &[(&Draft, &PageProse)]) {
         // (language, normalised sentence) -> (page index, offset in file) per place.
         let mut places: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
-        for (index, page) in pages.iter().enumerate() {
-            for (text, offset) in &page.long {
+        for (index, (draft, prose)) in pages.iter().enumerate() {
+            for (text, offset) in &prose.long {
                 let list = places
-                    .entry((page.draft.page.lang.as_str(), text.as_str()))
+                    .entry((draft.page.lang.as_str(), text.as_str()))
                     .or_default();
                 if !list.iter().any(|(i, _)| *i == index) {
                     list.push((index, *offset));
@@ -111,12 +121,12 @@ impl Loader<'_> {
                     .iter()
                     .filter(|(i, _)| *i != index)
                     .map(|&(i, o)| {
-                        let (line, _) = line_col(&pages[i].draft.text, o);
-                        format!("{}:{line}", pages[i].draft.page.file)
+                        let (line, _) = line_col(&pages[i].0.source.text, o);
+                        format!("{}:{line}", pages[i].0.page.file)
                     })
                     .collect();
                 self.diagnostics.push(warning(
-                    pages[index].draft,
+                    pages[index].0,
                     offset,
                     format!(
                         "this sentence is also on {}: say it on one page and link to it, \
@@ -133,7 +143,7 @@ fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnost
     Diagnostic::at(
         Severity::Warning,
         &draft.page.file,
-        &draft.text,
+        &draft.source.text,
         offset,
         message,
     )
