@@ -16,7 +16,7 @@ use jiff::Timestamp;
 
 use crate::assets::Assets;
 use crate::content::source::Source;
-use crate::content::{LoadOptions, Site};
+use crate::content::{LoadCache, LoadOptions, Site};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, RenderedSite, RequestPages};
 
@@ -43,6 +43,17 @@ pub fn load(
     assets: &Assets,
     now: Timestamp,
 ) -> Result<Site, Vec<Diagnostic>> {
+    load_with(options, assets, now, None)
+}
+
+/// [`load`], through `cache` when there is one: only the files changed since its last
+/// load are read afresh ([`Site::load_cached`]).
+fn load_with(
+    options: &BuildOptions,
+    assets: &Assets,
+    now: Timestamp,
+    cache: Option<&mut LoadCache>,
+) -> Result<Site, Vec<Diagnostic>> {
     let files = options.source.files().map_err(|error| {
         vec![Diagnostic::file_error(
             &options.source.describe(),
@@ -55,14 +66,22 @@ pub fn load(
         base_url: options.base_url.clone(),
         icons: assets.icon_names(),
     };
-    Site::load(files, &load_options)
+    match cache {
+        Some(cache) => Site::load_cached(files, &load_options, cache),
+        None => Site::load(files, &load_options),
+    }
 }
 
 /// Loads and renders the site as of now, compressed unless it is for live preview. This is
 /// the rebuild (`--watch`, scheduled pages): [`stats`] counts its calls and failures.
-pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Vec<Diagnostic>> {
+/// With a `cache` (the watcher's), only what changed since its last load is loaded anew.
+pub fn build(
+    options: &BuildOptions,
+    assets: &Assets,
+    cache: Option<&mut LoadCache>,
+) -> Result<RenderedSite, Vec<Diagnostic>> {
     REBUILDS.fetch_add(1, Ordering::Relaxed);
-    let site = build_uncompressed(options, assets).inspect_err(|_| {
+    let site = build_uncompressed(options, assets, cache).inspect_err(|_| {
         FAILED_REBUILDS.fetch_add(1, Ordering::Relaxed);
     })?;
     Ok(if options.live_reload {
@@ -72,19 +91,21 @@ pub fn build(options: &BuildOptions, assets: &Assets) -> Result<RenderedSite, Ve
     })
 }
 
-/// Loads and renders the site as of now, without compressed bodies: what the server
-/// starts on while [`RenderedSite::compressed`] runs (compression is most of a large
-/// site's render time). With the pages made per request (search, filters); their search
-/// index is built on a thread of its own, so serving need not wait for it, except under
-/// live preview, where it waits for the first search (a save must not cost a whole index).
-/// Under live preview, pages are rendered on their first request ([`render::render_live`]),
-/// so that a save to a large site is served at once.
+/// Loads and renders the site as of now (through `cache`, as [`build`] does), without
+/// compressed bodies: what the server starts on while [`RenderedSite::compressed`] runs
+/// (compression is most of a large site's render time). With the pages made per request
+/// (search, filters); their search index is built on a thread of its own, so serving need
+/// not wait for it, except under live preview, where it waits for the first search (a
+/// save must not cost a whole index). Under live preview, pages are rendered on their
+/// first request ([`render::render_live`]), so that a save to a large site is served at
+/// once.
 pub fn build_uncompressed(
     options: &BuildOptions,
     assets: &Assets,
+    cache: Option<&mut LoadCache>,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
     let started = std::time::Instant::now();
-    let site = Arc::new(load(options, assets, Timestamp::now())?);
+    let site = Arc::new(load_with(options, assets, Timestamp::now(), cache)?);
     let mut rendered = if options.live_reload {
         render::render_live(site.clone(), assets)
     } else {
@@ -156,7 +177,7 @@ pub async fn publish_when_due(
             continue;
         }
         let (options_now, assets_now) = (options.clone(), assets.clone());
-        match tokio::task::spawn_blocking(move || build(&options_now, &assets_now)).await {
+        match tokio::task::spawn_blocking(move || build(&options_now, &assets_now, None)).await {
             Ok(Ok(rendered)) => {
                 tracing::info!(routes = rendered.route_count(), "published scheduled pages");
                 site.store(Arc::new(rendered));

@@ -14,6 +14,7 @@ use tracing::Level;
 use wbt_site::assets::Assets;
 use wbt_site::build::{self, BuildOptions, SharedSite};
 use wbt_site::config::{self, AccessLog, Command, ContentArgs, NewArgs, ServeArgs};
+use wbt_site::content::LoadCache;
 use wbt_site::content::source::Source;
 use wbt_site::live_reload::LiveReload;
 use wbt_site::server::{self, Draining, ServerOptions, TlsConfig};
@@ -124,7 +125,9 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     options.live_reload = args.watch;
     let assets = Arc::new(Assets::embedded());
     let started = Instant::now();
-    let Some(site) = first_build(&options, &assets) else {
+    // Under --watch the first build fills the cache the watcher's rebuilds load through.
+    let mut cache = LoadCache::default();
+    let Some(site) = first_build(&options, &assets, args.watch.then_some(&mut cache)) else {
         return ExitCode::FAILURE;
     };
     let built_in = started.elapsed();
@@ -163,7 +166,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     });
     let _watcher = match (&live_reload, &options.source) {
         (Some(live), Source::Dir(dir)) => {
-            match start_watching(dir, &options, &assets, &shared, live) {
+            match start_watching(dir, &options, &assets, &shared, live, cache) {
                 Ok(watcher) => Some(watcher),
                 Err(code) => return code,
             }
@@ -225,8 +228,12 @@ fn warn_if_links_point_here(args: &ContentArgs, base_url: &str) {
 
 /// The site to start serving (uncompressed: compression follows in the background), or
 /// `None` once its errors are reported.
-fn first_build(options: &BuildOptions, assets: &Assets) -> Option<RenderedSite> {
-    match build::build_uncompressed(options, assets) {
+fn first_build(
+    options: &BuildOptions,
+    assets: &Assets,
+    cache: Option<&mut LoadCache>,
+) -> Option<RenderedSite> {
+    match build::build_uncompressed(options, assets, cache) {
         Ok(site) => {
             eprint_report(Level::WARN, &site.warnings);
             Some(site)
@@ -247,6 +254,7 @@ fn start_watching(
     assets: &Arc<Assets>,
     shared: &SharedSite,
     live: &LiveReload,
+    cache: LoadCache,
 ) -> Result<watch::Watcher, ExitCode> {
     let watching = watch::watch(
         dir,
@@ -254,6 +262,7 @@ fn start_watching(
         assets.clone(),
         shared.clone(),
         live.reload.clone(),
+        cache,
     );
     match watching {
         Ok(watcher) => {

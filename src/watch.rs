@@ -20,6 +20,7 @@ use tokio::sync::broadcast;
 
 use crate::assets::Assets;
 use crate::build::{self, BuildOptions, SharedSite};
+use crate::content::LoadCache;
 use crate::diagnostic::{self, Diagnostic};
 use crate::live_reload::SCRIPT_TAG;
 use crate::render::{CachePolicy, RenderedSite, Resource};
@@ -47,13 +48,15 @@ const FOLDER_CHECK: Duration = Duration::from_millis(250);
 
 /// Watches `dir`: on any change, rebuilds with `options` and swaps the result into
 /// `site` (or, on errors, keeps the last good site behind the error overlay), then tells
-/// open pages to reload.
+/// open pages to reload. Each rebuild loads through `cache` (best filled by the build
+/// that made `site`), so only the files that changed are loaded anew.
 pub fn watch(
     dir: &Path,
     options: BuildOptions,
     assets: Arc<Assets>,
     site: SharedSite,
     reload: broadcast::Sender<()>,
+    cache: LoadCache,
 ) -> notify::Result<Watcher> {
     let changed = {
         let (options, assets, site, reload) = (
@@ -62,8 +65,15 @@ pub fn watch(
             site.clone(),
             reload.clone(),
         );
+        let cache = Arc::new(Mutex::new(cache));
         move || {
-            rebuild(&options, &assets, &site);
+            // A rebuild that panicked left the cache behind a poisoned lock: start afresh.
+            let mut cache = cache.lock().unwrap_or_else(|poisoned| {
+                let mut cache = poisoned.into_inner();
+                *cache = LoadCache::default();
+                cache
+            });
+            rebuild(&options, &assets, &site, &mut cache);
             let _ = reload.send(());
         }
     };
@@ -131,9 +141,9 @@ fn folder_identity(dir: &Path) -> Option<(u64, u64)> {
     }
 }
 
-fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite) {
+fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite, cache: &mut LoadCache) {
     let started = Instant::now();
-    match build::build(options, assets) {
+    match build::build(options, assets, Some(cache)) {
         Ok(rendered) => {
             if !rendered.warnings.is_empty() {
                 tracing::warn!("\n{}", diagnostic::report(&rendered.warnings));

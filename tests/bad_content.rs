@@ -180,7 +180,7 @@ fn problems_of(dir: &tempfile::TempDir) -> Vec<wbt_site::Diagnostic> {
         base_url: None,
         live_reload: false,
     };
-    match wbt_site::build::build(&options, &wbt_site::assets::Assets::embedded()) {
+    match wbt_site::build::build(&options, &wbt_site::assets::Assets::embedded(), None) {
         Ok(_) => panic!("the tree loaded without errors"),
         Err(all) => all,
     }

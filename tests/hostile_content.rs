@@ -369,7 +369,7 @@ fn link_fields_with_other_schemes_are_refused_with_the_file_and_line() {
             };
             std::fs::write(&file, text).unwrap();
             let options = options_for(dir.path());
-            let Err(diagnostics) = build::build(&options, &Assets::embedded()) else {
+            let Err(diagnostics) = build::build(&options, &Assets::embedded(), None) else {
                 panic!("{field} = {url:?} in {path} was accepted");
             };
             let error = diagnostics

@@ -58,7 +58,7 @@ fn start_nginx(public: &Path) -> Nginx {
 /// the same site.
 fn export_and_router() -> (tempfile::TempDir, PathBuf, App, String) {
     let (options, assets) = (options("site"), Assets::embedded());
-    let site = build::build(&options, &assets).unwrap_or_else(|d| report(&d));
+    let site = build::build(&options, &assets, None).unwrap_or_else(|d| report(&d));
     let loaded =
         build::load(&options, &assets, jiff::Timestamp::now()).unwrap_or_else(|d| report(&d));
     let dir = tempfile::tempdir().expect("temp dir");

@@ -40,7 +40,7 @@ pub fn options(name: &str) -> BuildOptions {
 
 /// Renders a fixture tree, failing the test with the report if it has errors.
 pub fn rendered(options: &BuildOptions) -> RenderedSite {
-    match build::build(options, &Assets::embedded()) {
+    match build::build(options, &Assets::embedded(), None) {
         Ok(site) => site,
         Err(diagnostics) => panic!("{}", wbt_site::diagnostic::report(&diagnostics)),
     }
@@ -48,7 +48,7 @@ pub fn rendered(options: &BuildOptions) -> RenderedSite {
 
 /// The diagnostics of a tree that must fail to load.
 pub fn diagnostics(name: &str) -> Vec<Diagnostic> {
-    match build::build(&options(name), &Assets::embedded()) {
+    match build::build(&options(name), &Assets::embedded(), None) {
         Ok(_) => panic!("{name} loaded without errors"),
         Err(diagnostics) => diagnostics,
     }
