@@ -3,7 +3,7 @@
 //! about the site itself, which reads as a note meant for editors (those belong in an HTML
 //! comment); a project or news page that cites no source.
 
-use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -36,11 +36,18 @@ const SITE_TALK: [&str; 12] = [
 /// What the checks need of one page's sentences, worked out on every core at once (and
 /// kept by the load cache with the body).
 pub(super) struct PageProse {
-    /// `(normalised sentence, offset in file)` of each sentence long enough to count as
-    /// repeated.
-    long: Vec<(String, usize)>,
+    /// Each sentence long enough to count as repeated.
+    long: Vec<LongSentence>,
     /// `(offset in file, phrase)` of each sentence that talks about the site.
     site_talk: Vec<(usize, &'static str)>,
+}
+
+/// A sentence of [`MIN_WORDS`] words or more, normalised.
+struct LongSentence {
+    text: String,
+    offset: usize,
+    /// Of the text and the page's language, to find it on other pages.
+    hash: u64,
 }
 
 impl PageProse {
@@ -56,7 +63,10 @@ impl PageProse {
                 prose.site_talk.push((offset, phrase));
             }
             if text.split(' ').count() >= MIN_WORDS {
-                prose.long.push((text, offset));
+                let mut hasher = DefaultHasher::new();
+                (&draft.page.lang, &text).hash(&mut hasher);
+                let hash = hasher.finish();
+                prose.long.push(LongSentence { text, offset, hash });
             }
         }
         prose
@@ -103,27 +113,20 @@ impl Loader<'_> {
 
     /// Warns at every place a long sentence stands when it stands on three or more pages.
     fn check_repeats(&mut self, pages: &[(&Draft, &PageProse)]) {
-        // (language, normalised sentence) -> (page index, offset in file) per place.
-        let mut places: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
-        for (index, (draft, prose)) in pages.iter().enumerate() {
-            for (text, offset) in &prose.long {
-                let list = places
-                    .entry((draft.page.lang.as_str(), text.as_str()))
-                    .or_default();
-                if !list.iter().any(|(i, _)| *i == index) {
-                    list.push((index, *offset));
-                }
-            }
-        }
-        for list in places.values().filter(|l| l.len() >= MAX_PAGES) {
-            for &(index, offset) in list {
-                let others: Vec<String> = list
+        for list in repeated(pages) {
+            let labels: Vec<String> = list
+                .iter()
+                .map(|&(i, o)| {
+                    let (line, _) = line_col(&pages[i].0.source.text, o);
+                    format!("{}:{line}", pages[i].0.page.file)
+                })
+                .collect();
+            for &(index, offset) in &list {
+                let others: Vec<&str> = list
                     .iter()
-                    .filter(|(i, _)| *i != index)
-                    .map(|&(i, o)| {
-                        let (line, _) = line_col(&pages[i].0.source.text, o);
-                        format!("{}:{line}", pages[i].0.page.file)
-                    })
+                    .zip(&labels)
+                    .filter(|((i, _), _)| *i != index)
+                    .map(|(_, label)| label.as_str())
                     .collect();
                 self.diagnostics.push(warning(
                     pages[index].0,
@@ -137,6 +140,47 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// The places of each long sentence that stands on three or more pages of one language:
+/// `(page index, offset in file)` of its first place on each page, in page order.
+///
+/// Sorting every place by its sentence's hash puts the places of one sentence side by
+/// side without a map of them all; within one hash, sentences are told apart by their text.
+fn repeated(pages: &[(&Draft, &PageProse)]) -> Vec<Vec<(usize, usize)>> {
+    let mut places: Vec<(u64, usize, usize)> = pages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, prose))| {
+            let long = prose.long.iter().enumerate();
+            long.map(move |(j, sentence)| (sentence.hash, i, j))
+        })
+        .collect();
+    places.par_sort_unstable();
+    let sentence =
+        |&(_, i, j): &(u64, usize, usize)| (pages[i].0.page.lang.as_str(), &pages[i].1.long[j]);
+    let mut found = Vec::new();
+    for run in places.chunk_by(|a, b| a.0 == b.0) {
+        let mut rest: Vec<&(u64, usize, usize)> = run.iter().collect();
+        while rest.len() >= MAX_PAGES {
+            let (lang, first) = sentence(rest[0]);
+            let (same, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|place| {
+                let (l, s) = sentence(place);
+                l == lang && s.text == first.text
+            });
+            let mut list: Vec<(usize, usize)> = Vec::new();
+            for &&(_, i, j) in &same {
+                if list.last().is_none_or(|&(last, _)| last != i) {
+                    list.push((i, pages[i].1.long[j].offset));
+                }
+            }
+            if list.len() >= MAX_PAGES {
+                found.push(list);
+            }
+            rest = other;
+        }
+    }
+    found
 }
 
 fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnostic {
