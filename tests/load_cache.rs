@@ -358,9 +358,7 @@ fn time_cold_and_cached_loads() {
             None => Site::load(files, &options),
         };
         let took = started.elapsed();
-        let started = std::time::Instant::now();
         let pages = site.map(|s| s.pages.len()).unwrap_or(0);
-        eprintln!("drop: {:?}", started.elapsed());
         (took.as_secs_f64() * 1000.0, pages)
     };
     let mut cache = LoadCache::default();
