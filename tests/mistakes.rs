@@ -26,7 +26,7 @@ struct Mistake {
 const DATE_FIX: &str =
     "is not a date: write a date as 2025-03-01, a month as \"2025-03\", a year as \"2025\"";
 
-const MISTAKES: [Mistake; 24] = [
+const MISTAKES: [Mistake; 25] = [
     Mistake {
         fixture: "relative-link",
         at: "visit.md:6:6",
@@ -134,6 +134,12 @@ const MISTAKES: [Mistake; 24] = [
         at: "site.toml:11:2",
         error: true,
         fix: "unknown table `[organsation]`: did you mean `[organisation]`?",
+    },
+    Mistake {
+        fixture: "word-for-number",
+        at: "offices/alpha.md:4:10",
+        error: true,
+        fix: "`weight` is a number, written in digits without quotes: weight = 10",
     },
     Mistake {
         fixture: "bad-base-url",

@@ -9,6 +9,15 @@ use super::suggest;
 
 /// Keys whose values are dates, wherever they appear.
 const DATE_KEYS: [&str; 4] = ["date", "updated", "start", "end"];
+/// Keys whose value is a number, written without quotes, and an example of each.
+const NUMBER_KEYS: [(&str, &str); 4] = [
+    ("weight", "10"),
+    ("latitude", "41.0082"),
+    ("longitude", "28.9784"),
+    ("amount", "2500000"),
+];
+/// Keys whose value is `true` or `false`.
+const SWITCH_KEYS: [&str; 3] = ["draft", "main_seat", "about"];
 
 /// The line of `text` around byte `at`: the key written before `=` (empty on a
 /// `[table]` line) and the value after it with its offset.
@@ -100,14 +109,20 @@ pub(crate) fn explain(message: &str, text: &str, at: usize) -> (usize, String) {
             "this text has no closing `\"`: end it on the same line (a text of several lines goes between `\"\"\"` and `\"\"\"`)".to_owned(),
         );
     }
-    if message.contains("string values must be quoted") {
-        return (
-            line.value_at,
-            format!(
-                "a text must be in quotes: {} = \"{}\"",
-                line.key, line.value
-            ),
-        );
+    // An unquoted word: TOML says "must be quoted", or, for one that starts like `true`,
+    // `false`, `inf` or `nan`, that it is not that.
+    let word = line.value.starts_with(|c: char| c.is_alphabetic())
+        && !matches!(line.value, "true" | "false" | "inf" | "nan");
+    if message.contains("string values must be quoted") || (word && message.contains("invalid")) {
+        let key = line.key;
+        let advice = if let Some((_, example)) = NUMBER_KEYS.iter().find(|(k, _)| *k == key) {
+            format!("`{key}` is a number, written in digits without quotes: {key} = {example}")
+        } else if SWITCH_KEYS.contains(&key) {
+            format!("`{key}` is `true` or `false`, without quotes: {key} = true")
+        } else {
+            format!("a text must be in quotes: {key} = \"{}\"", line.value)
+        };
+        return (line.value_at, advice);
     }
     (at, plain_message(message))
 }
@@ -164,6 +179,36 @@ fn plain_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unquoted_word_is_told_what_its_key_takes() {
+        for (text, toml_says, advice) in [
+            (
+                "weight = one\n",
+                "string values must be quoted",
+                "`weight` is a number, written in digits without quotes: weight = 10",
+            ),
+            (
+                "weight = first\n",
+                "invalid boolean, expected `false`",
+                "`weight` is a number, written in digits without quotes: weight = 10",
+            ),
+            (
+                "draft = yes\n",
+                "string values must be quoted",
+                "`draft` is `true` or `false`, without quotes: draft = true",
+            ),
+            (
+                "title = Forum\n",
+                "string values must be quoted",
+                "a text must be in quotes: title = \"Forum\"",
+            ),
+        ] {
+            let at = text.find('=').unwrap() + 2;
+            let (shown_at, message) = explain(toml_says, text, at);
+            assert_eq!((shown_at, message.as_str()), (at, advice), "{text}");
+        }
+    }
 
     #[test]
     fn a_quote_inside_a_text_is_shown_at_the_quote_with_both_fixes() {
