@@ -160,10 +160,6 @@ where
         let resource = finish(&path, Resource::new(mime, cache, body))?;
         Ok((path, Arc::new(resource)))
     };
-    let made_page = |(path, html): (String, String)| -> Result<(String, Arc<Resource>), E> {
-        let resource = finish(&path, page_resource(html, live_reload))?;
-        Ok((path, Arc::new(resource)))
-    };
     let jobs: Vec<(&Page, &str)> = site
         .originals()
         .flat_map(|page| site.languages.iter().map(move |l| (page, l.code.as_str())))
@@ -172,7 +168,7 @@ where
         let routes = ctx.render_page(page, lang)?;
         routes
             .into_iter()
-            .map(made_page)
+            .map(|(path, html)| made((path, HTML, CachePolicy::Page, page_body(html, live_reload))))
             .collect::<Result<Vec<_>, E>>()
     });
     let mut routes: HashMap<String, Arc<Resource>> = HashMap::new();
@@ -236,14 +232,18 @@ fn finish_site(rendered: &mut RenderedSite, ctx: &Context) -> Result<(), askama:
     Ok(())
 }
 
-/// A page's resource: its HTML, with the live-reload script under live preview.
-fn page_resource(html: String, live_reload: bool) -> Resource {
-    let body = if live_reload {
-        crate::live_reload::with_script(html)
+/// A page's body: its HTML, with the live-reload script under live preview.
+fn page_body(html: String, live_reload: bool) -> Vec<u8> {
+    if live_reload {
+        crate::live_reload::with_script(html).into_bytes()
     } else {
-        html
-    };
-    Resource::new(HTML, CachePolicy::Page, body.into_bytes())
+        html.into_bytes()
+    }
+}
+
+/// A page's resource, its body made by [`page_body`].
+fn page_resource(html: String, live_reload: bool) -> Resource {
+    Resource::new(HTML, CachePolicy::Page, page_body(html, live_reload))
 }
 
 /// Theme assets (fingerprinted, immutable) and editors' media, served as they are.

@@ -169,13 +169,12 @@ pub(crate) fn respond(
     let (status, body) = range::cut(ranged, status, body, out);
     if head {
         out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    }
-    *response.status_mut() = status;
-    if !head {
+    } else {
         // hyper writes `Content-Length` from the body's exact size, without the two
         // allocations a header value of our own costs.
         *response.body_mut() = Body::from(body);
     }
+    *response.status_mut() = status;
     response
 }
 
