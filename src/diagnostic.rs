@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// How bad a problem is: errors stop a site from being served, warnings do not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -24,7 +24,7 @@ impl fmt::Display for Severity {
 }
 
 /// One problem at one place in one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// Path relative to the content folder, with `/` separators.
     pub file: String,

@@ -8,6 +8,7 @@
 //! Must not know HTTP: it swaps the site and sends on the reload channel; the server and
 //! [`crate::live_reload`] turn that into responses and events.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -145,11 +146,14 @@ fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite, cache: &m
     let started = Instant::now();
     match build::build(options, assets, Some(cache)) {
         Ok(rendered) => {
-            if !rendered.warnings.is_empty() {
-                tracing::warn!("\n{}", diagnostic::report(&rendered.warnings));
+            let new = new_warnings(&rendered.warnings, &site.load().warnings);
+            if !new.is_empty() {
+                tracing::warn!("\n{}", diagnostic::report(&new));
             }
             tracing::info!(
                 routes = rendered.route_count(),
+                warnings = rendered.warnings.len(),
+                new_warnings = new.len(),
                 ms = started.elapsed().as_millis() as u64,
                 "rebuilt"
             );
@@ -173,6 +177,17 @@ fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite, cache: &m
             }));
         }
     }
+}
+
+/// The warnings of `now` that `before` did not have: what a rebuild prints, so that the
+/// warning a save brings stands out instead of scrolling by among those already shown
+/// (the first build prints them all; `check` lists them all again).
+fn new_warnings(now: &[Diagnostic], before: &[Diagnostic]) -> Vec<Diagnostic> {
+    let before: HashSet<&Diagnostic> = before.iter().collect();
+    now.iter()
+        .filter(|warning| !before.contains(warning))
+        .cloned()
+        .collect()
 }
 
 /// The page shown in place of every page while the content has errors.

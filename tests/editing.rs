@@ -525,3 +525,33 @@ async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_a
     }
     server.terminate();
 }
+
+/// A save logs the warnings it brings, not again every warning the site already had: on
+/// a large site those would bury the one the editor just caused.
+#[tokio::test]
+async fn a_rebuild_logs_the_warnings_it_brings_and_only_those() {
+    let dir = copy_fixture("site");
+    let about = dir.path().join("about.md");
+    let text = fs::read_to_string(&about).unwrap();
+    let server = Server::watching(dir.path());
+    let mut events = server.get("/_wbt/events").await;
+
+    let note = "\nThe list of partners is not published here.\n";
+    save(&about, &format!("{text}{note}"));
+    next_reload_event(&mut events).await;
+    let title = text.replace("About the fixture", "About, edited");
+    save(&about, &format!("{title}{note}"));
+    next_reload_event(&mut events).await;
+    assert!(server.text("/about/").await.contains("About, edited"));
+
+    let (_, log) = server.terminate();
+    let told = log.matches("talks about the site").count();
+    assert_eq!(
+        told, 1,
+        "the new warning once, at the save that made it:\n{log}"
+    );
+    let rebuilt: Vec<&str> = log.lines().filter(|l| l.contains("rebuilt")).collect();
+    assert_eq!(rebuilt.len(), 2, "{log}");
+    assert!(rebuilt[0].contains("new_warnings=1"), "{log}");
+    assert!(rebuilt[1].contains("new_warnings=0"), "{log}");
+}
