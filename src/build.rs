@@ -52,9 +52,13 @@ fn load_with(
     options: &BuildOptions,
     assets: &Assets,
     now: Timestamp,
-    cache: Option<&mut LoadCache>,
+    mut cache: Option<&mut LoadCache>,
 ) -> Result<Site, Vec<Diagnostic>> {
-    let files = options.source.files().map_err(|error| {
+    let files = match cache.as_deref_mut() {
+        Some(cache) => options.source.files_reusing(&mut cache.files),
+        None => options.source.files(),
+    }
+    .map_err(|error| {
         vec![Diagnostic::file_error(
             &options.source.describe(),
             format!("cannot read the content: {error}"),

@@ -472,6 +472,10 @@ fn save(path: &std::path::Path, text: &str) {
 #[tokio::test]
 async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_and_deletes() {
     let dir = copy_fixture("site");
+    // Files left alone for 2 s are not read again while unchanged (`source::FileCache`):
+    // wait that long, so that the rebuilds below take the files they do not change from
+    // there.
+    std::thread::sleep(Duration::from_millis(2100));
     let server = Server::watching(dir.path());
     let mut events = server.get("/_wbt/events").await;
     let mut routes = until_it_equals_a_fresh_build(&server, dir.path(), &[]).await;

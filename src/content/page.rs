@@ -188,7 +188,7 @@ pub struct Page {
     /// The body rendered to HTML, with its headings (shared with the load cache).
     pub body: Arc<Body>,
     /// The body's visible text, for search.
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 impl Page {

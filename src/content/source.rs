@@ -1,9 +1,13 @@
 //! Where content files come from: a folder on disk (`--content DIR`) or the content tree
 //! embedded in the binary at build time. Both give the same list of [`SourceFile`]s, so
-//! the loader never knows which it reads.
+//! the loader never knows which it reads. A [`FileCache`] lets a re-read of the same
+//! folder (`serve --watch`) skip the files that have not changed since.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use rust_embed::RustEmbed;
@@ -13,7 +17,8 @@ use rust_embed::RustEmbed;
 pub struct SourceFile {
     /// Path relative to the content folder, with `/` separators (`offices/belgrade.md`).
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared with the [`FileCache`] that may hand the same bytes to the next read.
+    pub bytes: Arc<[u8]>,
 }
 
 #[derive(RustEmbed)]
@@ -27,7 +32,7 @@ pub fn embedded() -> Vec<SourceFile> {
         .filter_map(|path| {
             EmbeddedContent::get(&path).map(|file| SourceFile {
                 path: path.to_string(),
-                bytes: file.data.into_owned(),
+                bytes: file.data.into_owned().into(),
             })
         })
         .collect();
@@ -43,6 +48,12 @@ pub fn embedded() -> Vec<SourceFile> {
 /// whole read fails naming every such link and its target, so nothing from outside the
 /// content folder is ever read, let alone served.
 pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
+    read_dir_reusing(dir, &mut FileCache::default())
+}
+
+/// [`read_dir`], taking the bytes of each file that has not changed since `cache` saw it
+/// from there instead of reading it again; `cache` is left holding what this read found.
+pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<SourceFile>> {
     if !dir.join("site.toml").is_file() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
@@ -107,16 +118,91 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
             refused.join("\n"),
         ));
     }
-    let mut files = found
+    let known = std::mem::take(&mut cache.files);
+    let now = SystemTime::now();
+    let mut read = found
         .into_par_iter()
         .map(|(path, file)| {
-            let bytes = read_unlinked(&file)
-                .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
-            Ok(SourceFile { path, bytes })
+            let stamp = FileStamp::of(&file);
+            let bytes = match (stamp, known.get(&path)) {
+                (Some(now), Some((then, bytes))) if now == *then => bytes.clone(),
+                _ => read_unlinked(&file)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+                    .into(),
+            };
+            Ok((
+                SourceFile { path, bytes },
+                stamp.filter(|stamp| stamp.is_settled(now)),
+            ))
         })
         .collect::<io::Result<Vec<_>>>()?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    cache.files = read
+        .iter()
+        .filter_map(|(file, stamp)| Some((file.path.clone(), ((*stamp)?, file.bytes.clone()))))
+        .collect();
+    Ok(read.into_iter().map(|(file, _)| file).collect())
+}
+
+/// What the last read of a folder found: the bytes of each file whose stamp it could
+/// trust, by content path.
+#[derive(Default)]
+pub struct FileCache {
+    files: HashMap<String, (FileStamp, Arc<[u8]>)>,
+}
+
+/// What the file system says of a file's identity and last change. Equal stamps mean the
+/// same bytes, provided the first was taken when the file had not changed for a while:
+/// [`FileStamp::is_settled`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: SystemTime,
+    /// When the inode last changed (written, renamed onto, its times set): no tool can
+    /// set it back, so a file written and dated back with `touch -d` is read again.
+    changed: SystemTime,
+}
+
+/// How long a file must have been left alone before its stamp is trusted: longer than
+/// the coarsest clock of a file system (FAT and some network mounts count in seconds),
+/// so that a second write in the same tick as the first cannot look unchanged.
+const SETTLED: Duration = Duration::from_secs(2);
+
+impl FileStamp {
+    /// The stamp of `file` now (following links); `None` where it cannot be had.
+    #[cfg(unix)]
+    fn of(file: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(file).ok()?;
+        let changed = SystemTime::UNIX_EPOCH.checked_add(Duration::new(
+            u64::try_from(metadata.ctime()).ok()?,
+            u32::try_from(metadata.ctime_nsec()).ok()?,
+        ))?;
+        Some(FileStamp {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            len: metadata.len(),
+            modified: metadata.modified().ok()?,
+            changed,
+        })
+    }
+
+    /// Elsewhere every file is read every time.
+    #[cfg(not(unix))]
+    fn of(_file: &Path) -> Option<FileStamp> {
+        None
+    }
+
+    /// Whether the file had been left alone for [`SETTLED`] at `taken`, a moment before
+    /// the stamp was taken.
+    fn is_settled(&self, taken: SystemTime) -> bool {
+        let last = self.modified.max(self.changed);
+        taken
+            .duration_since(last)
+            .is_ok_and(|quiet| quiet >= SETTLED)
+    }
 }
 
 /// The bytes of `file`, refusing it if it has become a link since the folder was walked
@@ -167,9 +253,14 @@ pub enum Source {
 impl Source {
     /// Every file of the tree. A folder that cannot be read is an error about its path.
     pub fn files(&self) -> io::Result<Vec<SourceFile>> {
+        self.files_reusing(&mut FileCache::default())
+    }
+
+    /// [`Source::files`], through `cache` ([`read_dir_reusing`]).
+    pub fn files_reusing(&self, cache: &mut FileCache) -> io::Result<Vec<SourceFile>> {
         match self {
             Source::Embedded => Ok(embedded()),
-            Source::Dir(dir) => read_dir(dir),
+            Source::Dir(dir) => read_dir_reusing(dir, cache),
         }
     }
 
@@ -179,5 +270,61 @@ impl Source {
             Source::Embedded => "the embedded content".to_owned(),
             Source::Dir(dir) => dir.display().to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes_of<'a>(files: &'a [SourceFile], path: &str) -> &'a Arc<[u8]> {
+        let file = files.iter().find(|f| f.path == path);
+        &file.unwrap_or_else(|| panic!("{path} was read")).bytes
+    }
+
+    #[test]
+    fn the_file_cache_hands_on_only_files_left_alone_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write("site.toml", "");
+        write("a.md", "first");
+        write("b.md", "other");
+        std::thread::sleep(SETTLED + Duration::from_millis(100));
+        write("fresh.md", "fresh");
+        let mut cache = FileCache::default();
+        let first = read_dir_reusing(dir.path(), &mut cache).unwrap();
+        assert!(cache.files.contains_key("a.md"));
+        assert!(
+            !cache.files.contains_key("fresh.md"),
+            "a file written a moment ago may change again within its clock's tick"
+        );
+
+        let second = read_dir_reusing(dir.path(), &mut cache).unwrap();
+        assert!(Arc::ptr_eq(
+            bytes_of(&first, "a.md"),
+            bytes_of(&second, "a.md")
+        ));
+        assert!(!Arc::ptr_eq(
+            bytes_of(&first, "fresh.md"),
+            bytes_of(&second, "fresh.md")
+        ));
+
+        // The same length, and its modification time set back: its change time gives it
+        // away. A deleted file leaves the cache.
+        let a = dir.path().join("a.md");
+        let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
+        write("a.md", "again");
+        std::fs::File::options()
+            .write(true)
+            .open(&a)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        std::fs::remove_file(dir.path().join("b.md")).unwrap();
+        let third = read_dir_reusing(dir.path(), &mut cache).unwrap();
+        assert_eq!(&**bytes_of(&third, "a.md"), b"again");
+        assert!(third.iter().all(|f| f.path != "b.md"));
+        assert!(!cache.files.contains_key("b.md"));
+        assert_eq!(read_dir(dir.path()).unwrap().len(), third.len());
     }
 }

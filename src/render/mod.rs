@@ -263,7 +263,7 @@ fn files<'a>(site: &'a Site, assets: &'a Assets) -> impl Iterator<Item = RawRout
             format!("/{}", file.path),
             resource::mime_essence(&mime),
             CachePolicy::Media,
-            file.bytes.clone(),
+            file.bytes.to_vec(),
         )
     });
     assets.chain(media)

@@ -128,7 +128,7 @@ fn entries(site: &Site, lang: &str) -> Vec<Entry> {
                 title: page.title.clone(),
                 description: page.description.clone(),
                 lang: page.lang.clone(),
-                text: page.text.clone(),
+                text: page.text.to_string(),
             })
         })
         .collect()

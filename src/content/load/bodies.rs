@@ -94,7 +94,7 @@ pub(super) struct RenderedBody {
     answers: Vec<(String, Resolution)>,
     body: Arc<Body>,
     /// The visible text, for search.
-    text: String,
+    text: Arc<str>,
     diagnostics: Vec<Diagnostic>,
     /// `(offset in file, target)` of each link to check in stage 6.
     links: Vec<(usize, LinkTarget)>,
@@ -169,27 +169,21 @@ fn use_body(
     rendered: Arc<RenderedBody>,
     keep: bool,
 ) -> (Vec<Diagnostic>, Vec<LinkToCheck>) {
-    if keep {
-        draft.rendered = Some(rendered.clone());
-    }
-    // Moved out when nothing else holds it, copied when the cache does.
-    let RenderedBody {
-        body,
-        text,
-        diagnostics,
-        links,
-        ..
-    } = Arc::unwrap_or_clone(rendered);
-    draft.page.body = body;
-    draft.page.text = text;
-    let links = links
-        .into_iter()
+    draft.page.body = rendered.body.clone();
+    draft.page.text = rendered.text.clone();
+    let links = rendered
+        .links
+        .iter()
         .map(|(offset, target)| LinkToCheck {
             draft: index,
-            offset,
-            target,
+            offset: *offset,
+            target: target.clone(),
         })
         .collect();
+    let diagnostics = rendered.diagnostics.clone();
+    if keep {
+        draft.rendered = Some(rendered);
+    }
     (diagnostics, links)
 }
 
@@ -197,7 +191,8 @@ fn use_body(
 fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
     let lang = draft.page.lang.as_str();
     let source = &draft.source;
-    let body = &source.text[source.body_offset..];
+    let text = source.text();
+    let body = &text[source.body_offset..];
     let answers = RefCell::new(Vec::new());
     let rendered = markdown::render(body, lang, &|target: &str| {
         let answer = targets.resolve(target, lang);
@@ -227,22 +222,15 @@ fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
     let diagnostics = rendered
         .problems
         .into_iter()
-        .map(|p| {
-            Diagnostic::at(
-                p.severity,
-                &draft.page.file,
-                &source.text,
-                at(p.offset),
-                p.message,
-            )
-        })
+        .map(|p| Diagnostic::at(p.severity, &draft.page.file, text, at(p.offset), p.message))
         .collect();
     let text = rendered
         .sentences
         .iter()
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+        .into();
     draft.sentences = rendered.sentences;
     RenderedBody {
         answers: answers.into_inner(),

@@ -25,12 +25,14 @@ use super::bodies::RenderedBody;
 use super::prose::PageProse;
 use super::{Draft, Loader, PageSource};
 use crate::content::page::{Language, Page, PageKind};
-use crate::content::source::SourceFile;
+use crate::content::source::{FileCache, SourceFile};
 use crate::diagnostic::Diagnostic;
 
 /// What earlier loads made of each page file, for [`crate::content::Site::load_cached`].
 #[derive(Default)]
 pub struct LoadCache {
+    /// The files as the last read of the folder found them, for the next read.
+    pub files: FileCache,
     /// The languages and theme icons the entries were made with.
     context: Option<(Vec<Language>, BTreeSet<String>)>,
     /// By the file's content path.
@@ -55,16 +57,18 @@ enum Parsed {
         source: Arc<PageSource>,
     },
     /// A file that failed to parse: its bytes, to know it again.
-    Failed { bytes: Vec<u8> },
+    Failed { bytes: Arc<[u8]> },
 }
 
 impl Entry {
-    /// The bytes of the file this entry was made from.
-    pub(super) fn bytes(&self) -> &[u8] {
-        match &self.parsed {
-            Parsed::Page { source, .. } => source.text.as_bytes(),
+    /// Whether `file` has the bytes this entry was made from: the very same when the
+    /// file cache handed them on, or else equal.
+    pub(super) fn is_made_from(&self, file: &SourceFile) -> bool {
+        let bytes = match &self.parsed {
+            Parsed::Page { source, .. } => &source.file,
             Parsed::Failed { bytes } => bytes,
-        }
+        };
+        Arc::ptr_eq(bytes, &file.bytes) || **bytes == *file.bytes
     }
 }
 
@@ -199,7 +203,7 @@ mod tests {
         files.retain(|f| f.path != "offices/beta.md");
         files.push(SourceFile {
             path: "offices/broken.md".to_owned(),
-            bytes: b"+++\ntitle = \n+++\n".to_vec(),
+            bytes: b"+++\ntitle = \n+++\n".to_vec().into(),
         });
         assert!(Site::load_cached(files.clone(), &options(), &mut cache).is_err());
         assert_eq!(kept(&cache), page_files(&files));

@@ -16,8 +16,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 impl Loader<'_> {
     pub(super) fn parse_config(&mut self, file: &SourceFile) -> Option<SiteConfig> {
         let text = self.text_of(file)?;
-        self.config_text = text.clone();
-        let config: SiteConfig = match front_matter::parse_toml(&file.path, &text, &text, 0) {
+        self.config_text = text.to_owned();
+        let config: SiteConfig = match front_matter::parse_toml(&file.path, text, text, 0) {
             Ok(config) => config,
             Err(d) => {
                 self.diagnostics.push(d);
@@ -28,7 +28,7 @@ impl Loader<'_> {
         if !config.languages.contains_key(default.get_ref()) {
             self.diagnostics.push(Diagnostic::error(
                 &file.path,
-                &text,
+                text,
                 default.span().start,
                 format!(
                     "the default language `{}` is not among [languages]",
@@ -40,7 +40,7 @@ impl Loader<'_> {
         if let Err(problem) = crate::config::values::base_url(config.base_url.get_ref()) {
             self.diagnostics.push(Diagnostic::error(
                 &file.path,
-                &text,
+                text,
                 config.base_url.span().start,
                 format!("`base_url` is the site's public address: {problem}"),
             ));
@@ -52,7 +52,7 @@ impl Loader<'_> {
                 let offset = text.find(&format!("[languages.{code}]")).unwrap_or(0);
                 self.diagnostics.push(Diagnostic::error(
                     &file.path,
-                    &text,
+                    text,
                     offset,
                     format!("`{code}` is not a BCP 47 language tag: use a code such as `en`, `tr` or `sr-Latn`"),
                 ));
@@ -81,11 +81,12 @@ impl Loader<'_> {
             let Some(text) = self.text_of(&file) else {
                 continue;
             };
-            let parsed = front_matter::parse_toml::<UiStrings>(&file.path, &text, &text, 0)
-                .and_then(|strings| {
-                    front_matter::parse_toml::<toml::Table>(&file.path, &text, &text, 0)
+            let parsed = front_matter::parse_toml::<UiStrings>(&file.path, text, text, 0).and_then(
+                |strings| {
+                    front_matter::parse_toml::<toml::Table>(&file.path, text, text, 0)
                         .map(|table| (strings, table))
-                });
+                },
+            );
             match parsed {
                 Ok((strings, table)) => {
                     ui.insert(lang, strings);
@@ -98,7 +99,7 @@ impl Loader<'_> {
             let Some(text) = self.text_of(&file) else {
                 continue;
             };
-            let table = match front_matter::parse_toml::<toml::Table>(&file.path, &text, &text, 0) {
+            let table = match front_matter::parse_toml::<toml::Table>(&file.path, text, text, 0) {
                 Ok(table) => table,
                 Err(d) => {
                     self.diagnostics.push(d);
@@ -108,7 +109,7 @@ impl Loader<'_> {
             let Some(base) = &base else { continue };
             let switched_on = config.languages.contains_key(&lang);
             if let Some(strings) =
-                self.complete_ui(&file.path, &text, table, (default, base), switched_on)
+                self.complete_ui(&file.path, text, table, (default, base), switched_on)
                 && switched_on
             {
                 ui.insert(lang, strings);

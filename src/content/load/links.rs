@@ -197,7 +197,7 @@ impl Loader<'_> {
                 self.diagnostics.push(Diagnostic::at(
                     severity,
                     &draft.page.file,
-                    &draft.source.text,
+                    draft.source.text(),
                     link.offset,
                     message,
                 ));

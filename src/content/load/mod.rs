@@ -65,12 +65,20 @@ struct Draft {
 
 /// A page file's text and front matter, as stage 2 read them.
 struct PageSource {
-    /// The whole file, for placing diagnostics.
-    text: String,
+    /// The whole file, UTF-8 (stage 2 checked it), shared with the file cache.
+    file: Arc<[u8]>,
     front_offset: usize,
     body_offset: usize,
     /// The front matter as written, with spans, for diagnostics of later stages.
     front: FrontMatter,
+}
+
+impl PageSource {
+    /// The whole file, for placing diagnostics and rendering the body.
+    fn text(&self) -> &str {
+        // Stage 2 made this source only from a file that is valid UTF-8.
+        std::str::from_utf8(&self.file).unwrap_or_default()
+    }
 }
 
 impl Draft {
@@ -90,7 +98,7 @@ impl Draft {
     fn front_error(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(
             &self.page.file,
-            &self.source.text,
+            self.source.text(),
             self.source.front_offset + offset,
             message,
         )
@@ -283,9 +291,9 @@ impl<'a> Loader<'a> {
     }
 
     /// The file's text, or an error at its first byte that is not UTF-8.
-    fn text_of(&mut self, file: &SourceFile) -> Option<String> {
+    fn text_of<'f>(&mut self, file: &'f SourceFile) -> Option<&'f str> {
         match std::str::from_utf8(&file.bytes) {
-            Ok(text) => Some(text.to_owned()),
+            Ok(text) => Some(text),
             Err(e) => {
                 let text = String::from_utf8_lossy(&file.bytes).into_owned();
                 self.diagnostics.push(Diagnostic::error(

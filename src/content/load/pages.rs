@@ -35,9 +35,7 @@ impl Loader<'_> {
         let mut drafts = Vec::with_capacity(files.len());
         for file in files {
             let draft = match cached.remove_entry(&file.path) {
-                Some((path, entry)) if entry.bytes() == file.bytes => {
-                    self.reuse_parsed(path, entry)
-                }
+                Some((path, entry)) if entry.is_made_from(&file) => self.reuse_parsed(path, entry),
                 _ => {
                     let before = self.diagnostics.len();
                     let draft = self.parse_page(&file, languages);
@@ -79,8 +77,8 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let parsed = front_matter::split(&path, &text).and_then(|split| {
-            front_matter::parse_toml::<FrontMatter>(&path, &text, split.front, split.front_offset)
+        let parsed = front_matter::split(&path, text).and_then(|split| {
+            front_matter::parse_toml::<FrontMatter>(&path, text, split.front, split.front_offset)
                 .map(|fm| (split, fm))
         });
         let (split, fm) = match parsed {
@@ -92,7 +90,7 @@ impl Loader<'_> {
         };
         let mut problems = Problems {
             file: &path,
-            text: &text,
+            text,
             front_offset: split.front_offset,
             list: Vec::new(),
             draft: fm.draft,
@@ -109,7 +107,7 @@ impl Loader<'_> {
         let source = PageSource {
             front_offset: split.front_offset,
             body_offset: split.body_offset,
-            text,
+            file: file.bytes.clone(),
             front: fm,
         };
         Some(Draft::new(page, Arc::new(source), kind))
@@ -186,7 +184,7 @@ impl Loader<'_> {
             countries: Vec::new(),
             sources,
             body: Arc::default(),
-            text: String::new(),
+            text: Arc::from(""),
         }
     }
 

@@ -117,7 +117,7 @@ impl Loader<'_> {
             let labels: Vec<String> = list
                 .iter()
                 .map(|&(i, o)| {
-                    let (line, _) = line_col(&pages[i].0.source.text, o);
+                    let (line, _) = line_col(pages[i].0.source.text(), o);
                     format!("{}:{line}", pages[i].0.page.file)
                 })
                 .collect();
@@ -187,7 +187,7 @@ fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnost
     Diagnostic::at(
         Severity::Warning,
         &draft.page.file,
-        &draft.source.text,
+        draft.source.text(),
         offset,
         message,
     )

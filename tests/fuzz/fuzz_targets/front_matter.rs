@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     for path in ["about.md", "offices/fuzz.md", "news/2020-01-01-fuzz.md"] {
         files.push(SourceFile {
             path: path.to_owned(),
-            bytes: data.to_vec(),
+            bytes: data.to_vec().into(),
         });
     }
     let options = LoadOptions {
