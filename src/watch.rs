@@ -74,8 +74,7 @@ pub fn watch(
                 *cache = LoadCache::default();
                 cache
             });
-            rebuild(&options, &assets, &site, &mut cache);
-            let _ = reload.send(());
+            rebuild(&options, &assets, &site, &mut cache, &reload);
         }
     };
     let on_events = changed.clone();
@@ -142,41 +141,58 @@ fn folder_identity(dir: &Path) -> Option<(u64, u64)> {
     }
 }
 
-fn rebuild(options: &BuildOptions, assets: &Assets, site: &SharedSite, cache: &mut LoadCache) {
+/// Rebuilds into `site` and tells open pages to reload.
+fn rebuild(
+    options: &BuildOptions,
+    assets: &Assets,
+    site: &SharedSite,
+    cache: &mut LoadCache,
+    reload: &broadcast::Sender<()>,
+) {
     let started = Instant::now();
-    match build::build(options, assets, Some(cache)) {
-        Ok(rendered) => {
-            let new = new_warnings(&rendered.warnings, &site.load().warnings);
-            if !new.is_empty() {
-                tracing::warn!("\n{}", diagnostic::report(&new));
-            }
-            tracing::info!(
-                routes = rendered.route_count(),
-                warnings = rendered.warnings.len(),
-                new_warnings = new.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "rebuilt"
-            );
-            site.store(Arc::new(rendered));
-        }
+    let rendered = match build::build(options, assets, Some(cache)) {
+        Ok(rendered) => Arc::new(rendered),
         Err(diagnostics) => {
-            let report = diagnostic::report(&diagnostics);
-            tracing::error!("the content has errors; still serving the last good site\n{report}");
-            let overlay = match overlay(&diagnostics, &assets.url("style.css")) {
-                Ok(overlay) => overlay,
-                Err(error) => {
-                    tracing::error!(%error, "cannot render the error overlay");
-                    return;
-                }
-            };
-            let current = site.load();
-            site.store(Arc::new(RenderedSite {
-                live: true,
-                overlay: Some(Arc::new(overlay)),
-                ..RenderedSite::clone(&current)
-            }));
+            show_errors(&diagnostics, assets, site);
+            let _ = reload.send(());
+            return;
         }
+    };
+    let ms = started.elapsed().as_millis() as u64;
+    let previous = site.swap(rendered.clone());
+    // Pages reload at once: the log, and freeing the previous site (tens of milliseconds
+    // on a large one), come after.
+    let _ = reload.send(());
+    let new = new_warnings(&rendered.warnings, &previous.warnings);
+    if !new.is_empty() {
+        tracing::warn!("\n{}", diagnostic::report(&new));
     }
+    tracing::info!(
+        routes = rendered.route_count(),
+        warnings = rendered.warnings.len(),
+        new_warnings = new.len(),
+        ms,
+        "rebuilt"
+    );
+}
+
+/// Logs `diagnostics` and puts the error overlay in front of the last good site.
+fn show_errors(diagnostics: &[Diagnostic], assets: &Assets, site: &SharedSite) {
+    let report = diagnostic::report(diagnostics);
+    tracing::error!("the content has errors; still serving the last good site\n{report}");
+    let overlay = match overlay(diagnostics, &assets.url("style.css")) {
+        Ok(overlay) => overlay,
+        Err(error) => {
+            tracing::error!(%error, "cannot render the error overlay");
+            return;
+        }
+    };
+    let current = site.load();
+    site.store(Arc::new(RenderedSite {
+        live: true,
+        overlay: Some(Arc::new(overlay)),
+        ..RenderedSite::clone(&current)
+    }));
 }
 
 /// The warnings of `now` that `before` did not have: what a rebuild prints, so that the
