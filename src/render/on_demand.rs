@@ -60,8 +60,8 @@ impl OnDemand {
     /// The routes of every page of `site` in every language, and of its fixed routes,
     /// none rendered yet. `ctx` is a context on the same site, for listing sizes.
     pub(super) fn new(site: Arc<Site>, assets: Assets, ctx: &Context) -> OnDemand {
-        let mut routes = HashMap::new();
-        let mut jobs = Vec::new();
+        let mut routes = HashMap::with_capacity(site.pages.len() * site.languages.len());
+        let mut jobs = Vec::with_capacity(routes.capacity());
         let default = site.default_language();
         for (page, original) in site.pages.iter().enumerate() {
             if original.lang != default {

@@ -12,8 +12,8 @@ use crate::content::page::{Page, Section};
 use crate::content::suggest;
 use crate::diagnostic::{Diagnostic, Severity};
 
-/// Section members by `(section, slug)`: the key of each default-language member page.
-struct Slugs(HashMap<(Section, String), String>);
+/// Section members by section and slug: the key of each default-language member page.
+struct Slugs(HashMap<Section, HashMap<String, String>>);
 
 impl Slugs {
     /// The error for `typed`, a slug with no page in `section`: the nearest slug there
@@ -21,9 +21,9 @@ impl Slugs {
     fn missing(&self, section: Section, typed: &str) -> String {
         let mut known: Vec<&str> = self
             .0
-            .keys()
-            .filter(|(s, _)| *s == section)
-            .map(|(_, slug)| slug.as_str())
+            .get(&section)
+            .into_iter()
+            .flat_map(|members| members.keys().map(String::as_str))
             .collect();
         known.sort_unstable();
         let near = suggest::did_you_mean(typed, known.iter().copied(), str::to_owned);
@@ -42,18 +42,18 @@ impl Loader<'_> {
     /// Resolves `themes`, `countries`, an office's `country` and the menu's pages.
     pub(super) fn cross_link(&mut self, drafts: &mut [Draft], config: &SiteConfig) {
         let default = config.default_language.get_ref().clone();
-        let mut slugs = HashMap::new();
+        let mut slugs: HashMap<Section, HashMap<String, String>> = HashMap::new();
         for draft in drafts.iter() {
             let page = &draft.page;
             if page.lang == default
                 && let Some(section) = page.section
                 && page.is_section_member(section)
             {
-                slugs.insert((section, page.slug.clone()), page.key.clone());
+                let members = slugs.entry(section).or_default();
+                members.insert(page.slug.clone(), page.key.clone());
             }
         }
         let slugs = Slugs(slugs);
-        let mut originals: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         for draft in drafts.iter_mut() {
             let fm = &draft.source.front;
             let office_country = fm.office.as_ref().map(|o| &o.get_ref().country);
@@ -64,20 +64,29 @@ impl Loader<'_> {
                 Section::Countries,
                 office_country.into_iter().chain(&fm.countries),
             );
-            if draft.page.lang == default {
-                originals.insert(draft.page.key.clone(), (themes.clone(), countries.clone()));
-            }
             draft.page.themes = themes;
             draft.page.countries = countries;
         }
         // Translations take their cross-links from the original.
-        for draft in drafts.iter_mut() {
-            if draft.page.lang != default
-                && let Some((themes, countries)) = originals.get(&draft.page.key)
-            {
-                draft.page.themes = themes.clone();
-                draft.page.countries = countries.clone();
-            }
+        let originals: HashMap<&str, usize> = drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.page.lang == default)
+            .map(|(i, d)| (d.page.key.as_str(), i))
+            .collect();
+        let translations: Vec<(usize, usize)> = drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.page.lang != default)
+            .filter_map(|(i, d)| Some((i, *originals.get(d.page.key.as_str())?)))
+            .collect();
+        for (translation, original) in translations {
+            let (themes, countries) = {
+                let page = &drafts[original].page;
+                (page.themes.clone(), page.countries.clone())
+            };
+            drafts[translation].page.themes = themes;
+            drafts[translation].page.countries = countries;
         }
         self.check_menu(drafts, config);
     }
@@ -98,7 +107,7 @@ impl Loader<'_> {
                 // An empty field of a draft is reported where it is written.
                 continue;
             }
-            match slugs.0.get(&(section, name.clone())) {
+            match slugs.0.get(&section).and_then(|members| members.get(name)) {
                 Some(key) if !keys.contains(key) => keys.push(key.clone()),
                 Some(_) => {}
                 None if self

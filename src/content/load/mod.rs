@@ -21,7 +21,7 @@ mod problems;
 mod prose;
 mod tables;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -264,7 +264,7 @@ impl<'a> Loader<'a> {
             }
         }
         // A translation whose original is hidden has no page to belong to.
-        let published_keys: BTreeSet<String> = pages
+        let published_keys: HashSet<String> = pages
             .iter()
             .filter(|p| p.lang == default_lang)
             .map(|p| p.key.clone())
