@@ -125,7 +125,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         .map(|(path, file)| {
             let stamp = FileStamp::of(&file);
             let bytes = match (stamp, known.get(&path)) {
-                (Some(now), Some((then, bytes))) if now == *then => bytes.clone(),
+                (Some(current), Some((seen, bytes))) if current == *seen => bytes.clone(),
                 _ => read_unlinked(&file)
                     .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
                     .into(),
