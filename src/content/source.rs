@@ -137,10 +137,12 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         })
         .collect::<io::Result<Vec<_>>>()?;
     read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    cache.files = read
-        .iter()
-        .filter_map(|(file, stamp)| Some((file.path.clone(), ((*stamp)?, file.bytes.clone()))))
-        .collect();
+    cache.files = HashMap::with_capacity(read.len());
+    cache
+        .files
+        .extend(read.iter().filter_map(|(file, stamp)| {
+            Some((file.path.clone(), ((*stamp)?, file.bytes.clone())))
+        }));
     Ok(read.into_iter().map(|(file, _)| file).collect())
 }
 

@@ -94,7 +94,9 @@ impl Loader<'_> {
             cache.pages.clear();
             cache.context = Some(context);
         }
-        std::mem::take(&mut cache.pages)
+        // Stage 2 puts back about as many entries as it takes: room for them all at once.
+        let room = HashMap::with_capacity(cache.pages.len());
+        std::mem::replace(&mut cache.pages, room)
     }
 
     /// Stage 2 of the file at `path`, whose bytes `entry` was made from: its diagnostics

@@ -148,19 +148,18 @@ impl Loader<'_> {
 /// Sorting every place by its sentence's hash puts the places of one sentence side by
 /// side without a map of them all; within one hash, sentences are told apart by their text.
 fn repeated(pages: &[(&Draft, &PageProse)]) -> Vec<Vec<(usize, usize)>> {
-    let mut places: Vec<(u64, usize, usize)> = pages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, prose))| {
-            let long = prose.long.iter().enumerate();
-            long.map(move |(j, sentence)| (sentence.hash, i, j))
-        })
-        .collect();
+    let mut places: Vec<(u64, usize, usize)> =
+        Vec::with_capacity(pages.iter().map(|(_, prose)| prose.long.len()).sum());
+    for (i, (_, prose)) in pages.iter().enumerate() {
+        let long = prose.long.iter().enumerate();
+        places.extend(long.map(|(j, sentence)| (sentence.hash, i, j)));
+    }
     places.par_sort_unstable();
     let sentence =
         |&(_, i, j): &(u64, usize, usize)| (pages[i].0.page.lang.as_str(), &pages[i].1.long[j]);
     let mut found = Vec::new();
-    for run in places.chunk_by(|a, b| a.0 == b.0) {
+    let runs = places.chunk_by(|a, b| a.0 == b.0);
+    for run in runs.filter(|run| run.len() >= MAX_PAGES) {
         let mut rest: Vec<&(u64, usize, usize)> = run.iter().collect();
         while rest.len() >= MAX_PAGES {
             let (lang, first) = sentence(rest[0]);
