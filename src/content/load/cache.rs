@@ -2,11 +2,14 @@
 //! the next (under `serve --watch`) so that a load re-does that work only for the files
 //! whose bytes changed. It keeps stage 2's page, stage 5's body and stage 7's per-page
 //! prose; the stages that look across files (index, cross-links, link checks, repeated
-//! sentences, what is published) run in full on every load, as they are cheap.
+//! sentences, what is published) run in full on every load, as they are cheap. It also
+//! holds the [`FileCache`] through which the folder is read, so that files left alone
+//! are not read at all.
 //!
 //! Every entry is worth only what it was made from, so it is used only when that is the
 //! same again:
-//! - the file's path and bytes (compared whole, not hashed);
+//! - the file's path and bytes: the very bytes the entry was made from, as the file cache
+//!   hands them on, or else bytes compared whole (not hashed);
 //! - the languages of site.toml and the icons a theme may use: when either changes, the
 //!   whole cache is dropped;
 //! - for a body, the answers of the `@/` link resolver, which depend on other pages (their
