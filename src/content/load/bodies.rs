@@ -88,7 +88,6 @@ impl Targets<'_> {
 
 /// One body as stage 5 renders it, with the answers of the `@/` resolver it relied on: the
 /// load cache reuses it while every one of them stays the same.
-#[derive(Clone)]
 pub(super) struct RenderedBody {
     /// `(target, resolution)` of each `@/` link, in the order rendering asked.
     answers: Vec<(String, Resolution)>,
