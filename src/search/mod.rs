@@ -8,6 +8,7 @@
 mod analyzer;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
@@ -33,7 +34,8 @@ pub struct Entry {
     pub description: String,
     /// The language the page is written in (the original's, for an untranslated page).
     pub lang: String,
-    text: String,
+    /// The page's visible text, shared with the page (and the other languages' entries).
+    text: Arc<str>,
 }
 
 /// One result: the page and a snippet of its text with the matched words in `<mark>`
@@ -128,7 +130,7 @@ fn entries(site: &Site, lang: &str) -> Vec<Entry> {
                 title: page.title.clone(),
                 description: page.description.clone(),
                 lang: page.lang.clone(),
-                text: page.text.to_string(),
+                text: page.text.clone(),
             })
         })
         .collect()
