@@ -185,6 +185,19 @@ fn edits_under_a_cache_load_as_from_nothing() {
             .filter(|w| w.message.contains("also on"));
         assert_eq!(repeats.count(), if n == 2 { 3 } else { 0 });
     }
+    // The cache counts each sentence across loads: taken off a page, and put on a page
+    // that is then deleted, it is counted again each time.
+    let repeats = |site: &Site| {
+        let warnings = site.warnings.iter();
+        warnings.filter(|w| w.message.contains("also on")).count()
+    };
+    let beta = fs::read_to_string(tree.path("offices/beta.md")).expect("the file reads");
+    tree.write("offices/beta.md", beta.replace(said, "").as_bytes());
+    assert_eq!(repeats(&tree.loads("the sentence taken off a page")), 0);
+    tree.write("offices/gamma.md", (GAMMA.to_owned() + said).as_bytes());
+    assert_eq!(repeats(&tree.loads("the sentence on a new page")), 3);
+    fs::remove_file(tree.path("offices/gamma.md")).expect("deleted");
+    assert_eq!(repeats(&tree.loads("the page with it deleted")), 0);
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! The load cache: what the per-file stages made of each page file, kept from one load to
 //! the next (under `serve --watch`) so that a load re-does that work only for the files
 //! whose bytes changed. It keeps stage 2's page, stage 5's body and stage 7's per-page
-//! prose; the stages that look across files (index, cross-links, link checks, repeated
-//! sentences, what is published) run in full on every load, as they are cheap. It also
-//! holds the [`FileCache`] through which the folder is read, so that files left alone
-//! are not read at all.
+//! prose (its warnings included), and counts each long sentence across pages, counting
+//! again only the prose that changed; the other stages that look across files (index,
+//! cross-links, link checks, what is published) run in full on every load, as they are
+//! cheap. It also holds the [`FileCache`] through which the folder is read, so that
+//! files left alone are not read at all.
 //!
 //! Every entry is worth only what it was made from, so it is used only when that is the
 //! same again:
@@ -25,7 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::bodies::RenderedBody;
-use super::prose::PageProse;
+use super::prose::{PageProse, SentenceCounts};
 use super::{Draft, Loader, PageSource};
 use crate::content::page::{Language, Page, PageKind};
 use crate::content::source::{FileCache, SourceFile};
@@ -40,6 +41,8 @@ pub struct LoadCache {
     context: Option<(Vec<Language>, BTreeSet<String>)>,
     /// By the file's content path.
     pages: HashMap<String, Entry>,
+    /// How often each long sentence occurs, counted from the prose of the last load.
+    pub(super) sentences: SentenceCounts,
 }
 
 /// What the per-file stages made of one page file.
