@@ -27,7 +27,7 @@ use crate::live_reload::SCRIPT_TAG;
 use crate::render::{CachePolicy, RenderedSite, Resource};
 
 /// How long the watcher waits for a burst of file events to settle.
-const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// A running watch: the file watcher, and the thread that notices the content folder
 /// itself being deleted, replaced or restored (a branch switch, an rsync deploy), which
@@ -66,31 +66,47 @@ pub fn watch(
             site.clone(),
             reload.clone(),
         );
+        let mut cache = cache;
+        cache.files.begin_watching();
         let cache = Arc::new(Mutex::new(cache));
-        move || {
+        move |changes: Changes| {
             // A rebuild that panicked left the cache behind a poisoned lock: start afresh.
             let mut cache = cache.lock().unwrap_or_else(|poisoned| {
                 let mut cache = poisoned.into_inner();
                 *cache = LoadCache::default();
+                cache.files.begin_watching();
                 cache
             });
+            match changes {
+                Changes::Paths(paths) => cache.files.note_changed(paths),
+                Changes::Anything => cache.files.note_anything_changed(),
+            }
             rebuild(&options, &assets, &site, &mut cache, &reload);
         }
     };
     let on_events = changed.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
-        let relevant = match result {
-            Ok(events) => events.iter().any(|e| !e.kind.is_access()),
+        let changes = match result {
+            Ok(events) => {
+                let events: Vec<_> = events.into_iter().filter(|e| !e.kind.is_access()).collect();
+                if events.is_empty() {
+                    return;
+                }
+                if events.iter().any(|e| e.need_rescan()) {
+                    Changes::Anything
+                } else {
+                    Changes::Paths(events.into_iter().flat_map(|e| e.event.paths).collect())
+                }
+            }
             Err(errors) => {
                 for error in errors {
                     tracing::debug!(%error, "watching the content folder");
                 }
-                false
+                // Events may have been lost with the error.
+                Changes::Anything
             }
         };
-        if relevant {
-            on_events();
-        }
+        on_events(changes);
     })?;
     debouncer.watch(dir, RecursiveMode::Recursive)?;
     let debouncer = Arc::new(Mutex::new(debouncer));
@@ -117,13 +133,21 @@ pub fn watch(
                 tracing::warn!("the content folder is gone: serving the last good site");
             }
             seen = now;
-            changed();
+            changed(Changes::Anything);
         }
     });
     Ok(Watcher {
         _debouncer: debouncer,
         stop,
     })
+}
+
+/// What the watcher knows changed, for the next read of the folder.
+enum Changes {
+    /// Only these files or folders (and what is under them).
+    Paths(Vec<std::path::PathBuf>),
+    /// Anything may have: the folder came back, or events were lost.
+    Anything,
 }
 
 /// The folder's device and inode, so that a folder deleted and made again, or replaced

@@ -3,9 +3,9 @@
 //! the loader never knows which it reads. A [`FileCache`] lets a re-read of the same
 //! folder (`serve --watch`) skip the files that have not changed since.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -53,6 +53,10 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
 
 /// [`read_dir`], taking the bytes of each file that has not changed since `cache` saw it
 /// from there instead of reading it again; `cache` is left holding what this read found.
+///
+/// When the watcher has told `cache` which paths changed since its last read
+/// ([`FileCache::note_changed`]), only those are looked at again: the rest of the tree is
+/// taken as that read found it, without a walk or a `stat` per file.
 pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<SourceFile>> {
     if !dir.join("site.toml").is_file() {
         return Err(io::Error::new(
@@ -64,10 +68,83 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         ));
     }
     let root = dir.canonicalize()?;
-    let mut found = Vec::new();
+    let (changed, listing) = (cache.changed.take(), cache.listing.take());
+    let relisted = match (changed, listing) {
+        (Some(changed), Some(listing)) => relist(dir, &root, listing, &changed)?,
+        _ => None,
+    };
+    let (found, looked_at, links) = match relisted {
+        Some((found, looked_at)) => (found, Some(looked_at), false),
+        None => {
+            let walked = walk(dir, &root, dir)?;
+            (walked.files, None, walked.links)
+        }
+    };
+    cache.listing = (!links).then(|| found.clone());
+    let known = std::mem::take(&mut cache.files);
+    let now = SystemTime::now();
+    let mut read = found
+        .into_par_iter()
+        .map(|(path, file)| {
+            let trusted = looked_at
+                .as_ref()
+                .is_some_and(|paths| !paths.contains(&path));
+            if trusted && let Some((stamp, bytes)) = known.get(&path) {
+                return Ok((
+                    SourceFile {
+                        path,
+                        bytes: bytes.clone(),
+                    },
+                    Some(*stamp),
+                ));
+            }
+            let stamp = FileStamp::of(&file);
+            let bytes = match (stamp, known.get(&path)) {
+                (Some(current), Some((seen, bytes))) if current == *seen => bytes.clone(),
+                _ => read_unlinked(&file)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+                    .into(),
+            };
+            Ok((
+                SourceFile { path, bytes },
+                stamp.filter(|stamp| stamp.is_settled(now)),
+            ))
+        })
+        .collect::<io::Result<Vec<_>>>()
+        .inspect_err(|_| cache.listing = None)?;
+    read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    cache.files = HashMap::with_capacity(read.len());
+    cache
+        .files
+        .extend(read.iter().filter_map(|(file, stamp)| {
+            Some((file.path.clone(), ((*stamp)?, file.bytes.clone())))
+        }));
+    cache.changed = cache.watched.then(Vec::new);
+    Ok(read.into_iter().map(|(file, _)| file).collect())
+}
+
+/// What a walk of the content folder found.
+struct Walked {
+    /// `(content path, file to read)` of each file, in the walk's order.
+    files: Vec<(String, PathBuf)>,
+    /// Whether a link was followed: then a change to its target is named by the watcher
+    /// at the target's path, not the link's, and only a whole walk sees it.
+    links: bool,
+}
+
+/// Every file at or under `start` (inside `dir`, whose canonical path is `root`).
+///
+/// The folder is a jail: a symbolic link (to a file or a folder) is followed only when
+/// its target lies inside `dir`; one that leads out, or into a loop, is refused, and the
+/// walk fails naming every such link and its target.
+fn walk(dir: &Path, root: &Path, start: &Path) -> io::Result<Walked> {
+    let mut walked = Walked {
+        files: Vec::new(),
+        links: false,
+    };
     let mut refused = Vec::new();
-    let mut walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
-    while let Some(entry) = walk.next() {
+    let mut entries = walkdir::WalkDir::new(start).follow_links(true).into_iter();
+    while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -85,7 +162,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         let relative = relative_to(dir, entry.path());
         if is_ignored(&relative) {
             if entry.file_type().is_dir() {
-                walk.skip_current_dir();
+                entries.skip_current_dir();
             }
             continue;
         }
@@ -93,14 +170,15 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         // (a folder reached through a link was checked as that link's entry), and a
         // linked file is read at its target.
         let file = if entry.path_is_symlink() {
+            walked.links = true;
             let target = entry.path().canonicalize()?;
-            if !target.starts_with(&root) {
+            if !target.starts_with(root) {
                 refused.push(format!(
                     "{relative} links to {}, outside the content folder: links may only point inside it",
                     target.display()
                 ));
                 if entry.file_type().is_dir() {
-                    walk.skip_current_dir();
+                    entries.skip_current_dir();
                 }
                 continue;
             }
@@ -109,7 +187,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
             entry.path().to_owned()
         };
         if entry.file_type().is_file() {
-            found.push((relative, file));
+            walked.files.push((relative, file));
         }
     }
     if !refused.is_empty() {
@@ -118,39 +196,106 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
             refused.join("\n"),
         ));
     }
-    let known = std::mem::take(&mut cache.files);
-    let now = SystemTime::now();
-    let mut read = found
-        .into_par_iter()
-        .map(|(path, file)| {
-            let stamp = FileStamp::of(&file);
-            let bytes = match (stamp, known.get(&path)) {
-                (Some(current), Some((seen, bytes))) if current == *seen => bytes.clone(),
-                _ => read_unlinked(&file)
-                    .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
-                    .into(),
-            };
-            Ok((
-                SourceFile { path, bytes },
-                stamp.filter(|stamp| stamp.is_settled(now)),
-            ))
-        })
-        .collect::<io::Result<Vec<_>>>()?;
-    read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    cache.files = HashMap::with_capacity(read.len());
-    cache
-        .files
-        .extend(read.iter().filter_map(|(file, stamp)| {
-            Some((file.path.clone(), ((*stamp)?, file.bytes.clone())))
-        }));
-    Ok(read.into_iter().map(|(file, _)| file).collect())
+    Ok(walked)
+}
+
+/// `listing` (a walk of `dir` without links) brought up to date by walking again only the
+/// `changed` paths, with the content paths of the files that walk found. `None` when only
+/// a whole walk will do: a path outside `dir` or the folder itself, or a link found.
+#[allow(clippy::type_complexity)]
+fn relist(
+    dir: &Path,
+    root: &Path,
+    mut listing: Vec<(String, PathBuf)>,
+    changed: &[PathBuf],
+) -> io::Result<Option<(Vec<(String, PathBuf)>, HashSet<String>)>> {
+    let mut looked_at = HashSet::new();
+    let absolute = std::path::absolute(dir)?;
+    let mut relative_paths = Vec::with_capacity(changed.len());
+    for path in changed {
+        // The watcher names paths below the folder as it was given, or made absolute.
+        let below = path
+            .strip_prefix(dir)
+            .or_else(|_| path.strip_prefix(&absolute));
+        let Ok(below) = below else {
+            return Ok(None);
+        };
+        let plain = below
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+        if below.as_os_str().is_empty() || !plain {
+            return Ok(None);
+        }
+        let path = dir.join(below);
+        let relative = relative_to(dir, &path);
+        if !is_ignored(&relative) {
+            relative_paths.push((relative, path));
+        }
+    }
+    let is_under = |file: &str, changed: &str| {
+        file.strip_prefix(changed)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    listing.retain(|(file, _)| {
+        !relative_paths
+            .iter()
+            .any(|(changed, _)| is_under(file, changed))
+    });
+    for (_, path) in &relative_paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            continue;
+        }
+        let walked = walk(dir, root, path)?;
+        if walked.links {
+            return Ok(None);
+        }
+        for (file, at) in walked.files {
+            if looked_at.insert(file.clone()) {
+                listing.push((file, at));
+            }
+        }
+    }
+    listing.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Some((listing, looked_at)))
 }
 
 /// What the last read of a folder found: the bytes of each file whose stamp it could
-/// trust, by content path.
+/// trust, by content path, and, while a watcher reports changes, the list of files.
 #[derive(Default)]
 pub struct FileCache {
     files: HashMap<String, (FileStamp, Arc<[u8]>)>,
+    /// The last read's files, `(content path, file to read)` sorted by path, when it
+    /// found no link ([`Walked::links`]).
+    listing: Option<Vec<(String, PathBuf)>>,
+    /// The paths the watcher named since the last read; `None` when anything may have
+    /// changed (no watcher, its start, lost events, a failed read): the next read walks
+    /// the whole folder.
+    changed: Option<Vec<PathBuf>>,
+    /// Whether a watcher reports every change ([`FileCache::begin_watching`]).
+    watched: bool,
+}
+
+impl FileCache {
+    /// Tells the cache that from now on a watcher names every change to the folder
+    /// ([`FileCache::note_changed`]). The next read still walks the whole folder, for the
+    /// changes made before the watch began.
+    pub fn begin_watching(&mut self) {
+        self.watched = true;
+        self.changed = None;
+    }
+
+    /// Tells the next read that, since the last one, nothing changed but `paths` (files or
+    /// folders, as the watcher names them: the content folder joined with the path).
+    pub fn note_changed(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        if let Some(changed) = &mut self.changed {
+            changed.extend(paths);
+        }
+    }
+
+    /// Tells the next read that anything may have changed: it walks the whole folder.
+    pub fn note_anything_changed(&mut self) {
+        self.changed = None;
+    }
 }
 
 /// What the file system says of a file's identity and last change. Equal stamps mean the
@@ -328,5 +473,84 @@ mod tests {
         assert!(third.iter().all(|f| f.path != "b.md"));
         assert!(!cache.files.contains_key("b.md"));
         assert_eq!(read_dir(dir.path()).unwrap().len(), third.len());
+    }
+
+    /// The paths and bytes of `files`, to compare two reads.
+    fn contents(files: &[SourceFile]) -> Vec<(String, Vec<u8>)> {
+        let contents = files.iter().map(|f| (f.path.clone(), f.bytes.to_vec()));
+        contents.collect()
+    }
+
+    #[test]
+    fn a_read_told_what_changed_finds_what_a_whole_walk_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        let write = |name: &str, text: &str| std::fs::write(at(name), text).unwrap();
+        write("site.toml", "");
+        write("a.md", "first");
+        write("b.md", "other");
+        std::fs::create_dir(at("news")).unwrap();
+        write("news/one.md", "one");
+        std::thread::sleep(SETTLED + Duration::from_millis(100));
+        let mut cache = FileCache::default();
+        cache.begin_watching();
+        read_dir_reusing(dir.path(), &mut cache).unwrap();
+
+        // A file changed without the watcher saying so is taken as it was: what is not
+        // named is not looked at.
+        write("b.md", "edited");
+        cache.note_changed([]);
+        let unnamed = read_dir_reusing(dir.path(), &mut cache).unwrap();
+        assert_eq!(&**bytes_of(&unnamed, "b.md"), b"other");
+
+        // Named files, folders made, renamed and deleted, and paths given absolute, as
+        // the watcher gives them: each read equals a whole walk.
+        let absolute = std::path::absolute(dir.path()).unwrap();
+        let steps: [(&dyn Fn(), Vec<PathBuf>); 5] = [
+            (&|| (), vec![at("b.md")]),
+            (
+                &|| {
+                    std::fs::create_dir_all(at("news/2020")).unwrap();
+                    write("news/2020/two.md", "two");
+                    write("news/.two.md.swp", "swap");
+                },
+                vec![at("news/2020"), at("news/.two.md.swp")],
+            ),
+            (
+                &|| std::fs::rename(at("news"), at("updates")).unwrap(),
+                vec![absolute.join("news"), absolute.join("updates")],
+            ),
+            (
+                &|| {
+                    std::fs::remove_file(at("a.md")).unwrap();
+                    write("c.md", "new");
+                },
+                vec![at("a.md"), at("c.md"), at("c.md")],
+            ),
+            (&|| (), vec![dir.path().to_owned()]),
+        ];
+        for (change, named) in steps {
+            change();
+            cache.note_changed(named);
+            let told = read_dir_reusing(dir.path(), &mut cache).unwrap();
+            assert_eq!(contents(&told), contents(&read_dir(dir.path()).unwrap()));
+        }
+
+        // Once anything may have changed, or where a link is followed (whose target the
+        // watcher names, not the link), the whole folder is looked at.
+        write("c.md", "changed");
+        cache.note_anything_changed();
+        let walked = read_dir_reusing(dir.path(), &mut cache).unwrap();
+        assert_eq!(&**bytes_of(&walked, "c.md"), b"changed");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(at("c.md"), at("linked.md")).unwrap();
+            cache.note_changed([at("linked.md")]);
+            read_dir_reusing(dir.path(), &mut cache).unwrap();
+            write("c.md", "through the link");
+            cache.note_changed([]);
+            let linked = read_dir_reusing(dir.path(), &mut cache).unwrap();
+            assert_eq!(&**bytes_of(&linked, "linked.md"), b"through the link");
+        }
     }
 }
