@@ -2,7 +2,8 @@
 //! text and media, with look-ups by key and language and the listing order of a section.
 //! Built by [`super::load`]; read by the renderer. Knows nothing of templates or HTTP.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 

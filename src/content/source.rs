@@ -3,7 +3,7 @@
 //! the loader never knows which it reads. A [`FileCache`] lets a re-read of the same
 //! folder (`serve --watch`) skip the files that have not changed since.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;

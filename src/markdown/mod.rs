@@ -12,7 +12,7 @@ mod checks;
 mod raw_html;
 mod sentences;
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::ops::Range;
 use std::sync::LazyLock;
 

@@ -2,7 +2,7 @@
 //! (which pages name a theme or a country), and links to pages as listings show them.
 //! Knows nothing of HTTP.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 use super::related::RelatedIndex;

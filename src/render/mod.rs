@@ -28,7 +28,7 @@ pub mod resource;
 mod structured_data;
 mod templates;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use jiff::Timestamp;

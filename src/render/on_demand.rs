@@ -6,7 +6,7 @@
 //! What it serves is byte for byte what the whole-site render makes: both call the same
 //! page and fixed-route functions. Knows nothing of HTTP.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, OnceLock};
 
 use super::context::Context;
@@ -141,7 +141,7 @@ impl OnDemand {
             Job::Fixed { path, route } => {
                 let (mime, body) = fixed_routes::render(&ctx, route)?;
                 let resource = Resource::new(mime, CachePolicy::Page, body);
-                Ok(HashMap::from([(path.clone(), Arc::new(resource))]))
+                Ok(HashMap::from_iter([(path.clone(), Arc::new(resource))]))
             }
         }
     }

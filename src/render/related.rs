@@ -6,7 +6,7 @@
 //! Linear in the pages that share a topic with the page, not in the site: scores are
 //! counted in an array by candidate number and only the best few are sorted.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use rayon::prelude::*;
 

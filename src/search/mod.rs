@@ -7,7 +7,7 @@
 
 mod analyzer;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use tantivy::collector::{Count, TopDocs};

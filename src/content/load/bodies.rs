@@ -1,8 +1,8 @@
 //! Loading stage 5: every page's Markdown rendered to HTML, in parallel, with `@/` links
 //! resolved to URLs in the page's language. The links found are returned for stage 6.
 
+use foldhash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;

@@ -22,7 +22,8 @@
 //! nothing behind. Entries are stored as they are made, each true of its own key, so a
 //! load that fails leaves the cache as usable as a load that succeeds.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::bodies::RenderedBody;

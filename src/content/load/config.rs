@@ -1,7 +1,7 @@
 //! Loading stage 1: `site.toml` and the interface text of each language in
 //! `i18n/<lang>.toml`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::Loader;
 use crate::config::SiteConfig;

@@ -2,7 +2,7 @@
 //! office's `country`, become keys of pages in those sections; translations take their
 //! original's; the menu must name real pages.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use toml::Spanned;
 

@@ -2,7 +2,8 @@
 //! without an original, two pages on one URL, clashing aliases and missing section pages;
 //! gives translations their original's section table, date and sources.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use super::{Draft, Loader};
 use crate::content::page::Section;

@@ -3,7 +3,8 @@
 //! have (the nearest one named when there is none), and media files that nothing uses.
 //! Links to a page that failed to parse, and media only it uses, are left to its error.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use super::{Draft, Loader};
 use crate::content::page::{Language, PageKind, Section};

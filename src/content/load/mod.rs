@@ -21,7 +21,8 @@ mod problems;
 mod prose;
 mod tables;
 
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::Timestamp;

@@ -3,7 +3,7 @@
 //! about the site itself, which reads as a note meant for editors (those belong in an HTML
 //! comment); a project or news page that cites no source.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
