@@ -4,7 +4,9 @@
 //! the return theme, to Türkiye, and to other return work in Türkiye, linked or not.
 //!
 //! Linear in the pages that share a topic with the page, not in the site: scores are
-//! counted in an array by candidate number and only the best few are sorted.
+//! counted in an array by candidate number and only the best few are sorted. Candidates
+//! are numbered in the order ties are broken in, so ranking compares two numbers and
+//! never reads a page.
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -17,9 +19,9 @@ use crate::content::{Page, PageKind};
 /// How many related pages a page lists.
 const RELATED: usize = 5;
 
-/// Every page a related list may name (section members, in the default language), and
-/// for each theme or country key the numbers of those that name it or are it; and each
-/// member's related pages, ranked once for all languages.
+/// Every page a related list may name (section members, in the default language), newest
+/// first, then by title, then by key; for each theme or country key the numbers of those
+/// that name it or are it; and each member's related pages, ranked once for all languages.
 pub(super) struct RelatedIndex<'a> {
     candidates: Vec<&'a Page>,
     by_topic: HashMap<&'a str, Vec<u32>>,
@@ -30,7 +32,13 @@ impl<'a> RelatedIndex<'a> {
     /// Indexes `members` (every section's members, originals only) by topic; each page's
     /// related pages are ranked when asked for.
     pub(super) fn new(members: impl Iterator<Item = &'a Page>) -> Self {
-        let candidates: Vec<&Page> = members.collect();
+        let mut candidates: Vec<&Page> = members.collect();
+        candidates.sort_unstable_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.title.cmp(&b.title))
+                .then_with(|| a.key.cmp(&b.key))
+        });
         let mut by_topic: HashMap<&str, Vec<u32>> = HashMap::new();
         for (number, page) in (0u32..).zip(&candidates) {
             for topic in topics(page) {
@@ -65,7 +73,7 @@ impl<'a> RelatedIndex<'a> {
     }
 
     /// Up to [`RELATED`] pages sharing the most topics with `original`; ties go to the
-    /// newer, then by title, then by key.
+    /// newer, then by title, then by key (the candidates' order).
     fn rank(&self, original: &Page) -> Vec<&'a Page> {
         SCORES.with_borrow_mut(|scores| {
             scores.resize(self.candidates.len(), 0);
@@ -79,22 +87,29 @@ impl<'a> RelatedIndex<'a> {
                     *score += 1;
                 }
             }
-            // The best few so far, best first; most candidates lose on the score alone.
-            let mut best: Vec<(u32, &Page)> = Vec::with_capacity(RELATED + 1);
+            // The best few so far, best first, as (score, number): more shared topics
+            // first, then the lower number (newer, then by title, then by key).
+            let mut best: Vec<(u32, u32)> = Vec::with_capacity(RELATED + 1);
+            let ranks_before = |(a_score, a): (u32, u32), (b_score, b): (u32, u32)| {
+                a_score > b_score || (a_score == b_score && a < b)
+            };
             for number in touched {
-                let entry = (scores[number as usize], self.candidates[number as usize]);
+                let entry = (scores[number as usize], number);
                 scores[number as usize] = 0;
                 let full = best.len() == RELATED;
-                if full && best.last().is_some_and(|last| !ranks_before(&entry, last)) {
+                if full && best.last().is_some_and(|&last| !ranks_before(entry, last)) {
                     continue;
                 }
-                let place = best.partition_point(|b| ranks_before(b, &entry));
-                if entry.1.key != original.key {
+                if self.candidates[number as usize].key != original.key {
+                    let place = best.partition_point(|&b| ranks_before(b, entry));
                     best.insert(place, entry);
                     best.truncate(RELATED);
                 }
             }
-            best.into_iter().map(|(_, page)| page).collect()
+            let pages = best.into_iter();
+            pages
+                .map(|(_, number)| self.candidates[number as usize])
+                .collect()
         })
     }
 }
@@ -103,16 +118,6 @@ thread_local! {
     /// Scores by candidate number, all zero between calls (each call resets what it
     /// touched), so a page costs what its topics name, not the size of the site.
     static SCORES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Ranks `a` before `b`: more shared topics, then newer, then by title, then by key.
-fn ranks_before((a_score, a): &(u32, &Page), (b_score, b): &(u32, &Page)) -> bool {
-    b_score
-        .cmp(a_score)
-        .then_with(|| b.date.cmp(&a.date))
-        .then_with(|| a.title.cmp(&b.title))
-        .then_with(|| a.key.cmp(&b.key))
-        .is_lt()
 }
 
 /// The themes and countries a page is about, itself included when it is one.
