@@ -2,9 +2,9 @@
 //! text and media, with look-ups by key and language and the listing order of a section.
 //! Built by [`super::load`]; read by the renderer. Knows nothing of templates or HTTP.
 
-use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
 
+use foldhash::{HashMap, HashMapExt};
 use jiff::Timestamp;
 
 use super::i18n::UiStrings;

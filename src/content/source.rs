@@ -3,12 +3,12 @@
 //! the loader never knows which it reads. A [`FileCache`] lets a re-read of the same
 //! folder (`serve --watch`) skip the files that have not changed since.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use rust_embed::RustEmbed;
 

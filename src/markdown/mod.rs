@@ -12,10 +12,10 @@ mod checks;
 mod raw_html;
 mod sentences;
 
-use foldhash::{HashSet, HashSetExt};
 use std::ops::Range;
 use std::sync::LazyLock;
 
+use foldhash::{HashSet, HashSetExt};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;

@@ -2,8 +2,9 @@
 //! (which pages name a theme or a country), and links to pages as listings show them.
 //! Knows nothing of HTTP.
 
-use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::related::RelatedIndex;
 use super::templates::Link;

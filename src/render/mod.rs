@@ -28,9 +28,9 @@ pub mod resource;
 mod structured_data;
 mod templates;
 
-use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashMapExt};
 use jiff::Timestamp;
 use rayon::prelude::*;
 

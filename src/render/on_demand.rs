@@ -6,8 +6,9 @@
 //! What it serves is byte for byte what the whole-site render makes: both call the same
 //! page and fixed-route functions. Knows nothing of HTTP.
 
-use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, OnceLock};
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::context::Context;
 use super::fixed_routes::{self, FixedRoute};

@@ -9,7 +9,6 @@
 //! never reads a page.
 
 use foldhash::{HashMap, HashMapExt};
-
 use rayon::prelude::*;
 
 use super::context::Context;

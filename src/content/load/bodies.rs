@@ -1,13 +1,14 @@
 //! Loading stage 5: every page's Markdown rendered to HTML, in parallel, with `@/` links
 //! resolved to URLs in the page's language. The links found are returned for stage 6.
 
-use foldhash::HashMap;
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use rayon::prelude::*;
 
 use super::links::{LinkTarget, LinkToCheck};
+use super::prose::PageProse;
 use super::{Draft, Loader};
 use crate::content::file_name::strip_language;
 use crate::content::{suggest, urls};
@@ -186,7 +187,8 @@ fn use_body(
     (diagnostics, links)
 }
 
-/// Renders one page's body, keeping its sentences on the draft for stage 7.
+/// Renders one page's body, and works out its prose for stage 7 on the draft (its
+/// sentences are not kept, so that a large site's are never all held at once).
 fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
     let lang = draft.page.lang.as_str();
     let source = &draft.source;
@@ -230,7 +232,7 @@ fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
         .collect::<Vec<_>>()
         .join(" ")
         .into();
-    draft.sentences = rendered.sentences;
+    draft.prose = Some(Arc::new(PageProse::of(draft, &rendered.sentences)));
     RenderedBody {
         answers: answers.into_inner(),
         body: Arc::new(rendered.body),

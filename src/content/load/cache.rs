@@ -22,9 +22,10 @@
 //! nothing behind. Entries are stored as they are made, each true of its own key, so a
 //! load that fails leaves the cache as usable as a load that succeeds.
 
-use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::bodies::RenderedBody;
 use super::prose::{PageProse, SentenceCounts};

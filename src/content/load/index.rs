@@ -2,8 +2,9 @@
 //! without an original, two pages on one URL, clashing aliases and missing section pages;
 //! gives translations their original's section table, date and sources.
 
-use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Draft, Loader};
 use crate::content::page::Section;

@@ -3,8 +3,9 @@
 //! have (the nearest one named when there is none), and media files that nothing uses.
 //! Links to a page that failed to parse, and media only it uses, are left to its error.
 
-use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Draft, Loader};
 use crate::content::page::{Language, PageKind, Section};

@@ -21,10 +21,10 @@ mod problems;
 mod prose;
 mod tables;
 
-use foldhash::HashSet;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use foldhash::HashSet;
 use jiff::Timestamp;
 
 use bodies::RenderedBody;
@@ -56,11 +56,9 @@ struct Draft {
     /// The page's kind from its own section table; `None` on a translation that takes
     /// the original's (set on `page` when indexing).
     kind: Option<PageKind>,
-    /// The body's visible sentences, for the prose checks (set when rendered anew).
-    sentences: Vec<crate::markdown::Sentence>,
     /// What stage 5 made of the body, for the cache.
     rendered: Option<Arc<RenderedBody>>,
-    /// What stage 7 found in the body's sentences (taken from the cache, or set there).
+    /// What stage 7 checks of the body's sentences (set by stage 5, or taken from the cache).
     prose: Option<Arc<PageProse>>,
 }
 
@@ -89,7 +87,6 @@ impl Draft {
             page,
             source,
             kind,
-            sentences: Vec::new(),
             rendered: None,
             prose: None,
         }
@@ -202,7 +199,7 @@ impl<'a> Loader<'a> {
         self.check_links(&drafts, links, &files.media, &languages);
 
         // Stage 7: prose that repeats across pages, talks about the site, or cites nothing.
-        self.check_prose(&mut drafts);
+        self.check_prose(&drafts);
         self.remember_bodies(&drafts);
 
         // Stage 8: keep what is published.

@@ -3,15 +3,15 @@
 //! about the site itself, which reads as a note meant for editors (those belong in an HTML
 //! comment); a project or news page that cites no source.
 
-use foldhash::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
+use foldhash::{HashMap, HashSet};
 
 use super::{Draft, Loader};
 use crate::content::page::PageKind;
 use crate::diagnostic::{Diagnostic, Severity, line_col};
+use crate::markdown::Sentence;
 
 /// Sentences this long or longer count as repeated.
 const MIN_WORDS: usize = 10;
@@ -34,9 +34,9 @@ const SITE_TALK: [&str; 12] = [
     "are not published",
 ];
 
-/// What the checks need of one page's sentences, worked out on every core at once (and
+/// What the checks need of one page's sentences, worked out as its body is rendered (and
 /// kept by the load cache with the body), its warnings included, so that a load that
-/// takes it from the cache only copies them.
+/// takes it from the cache only copies them. The sentences themselves are not kept.
 pub(super) struct PageProse {
     /// Each sentence long enough to count as repeated.
     long: Vec<LongSentence>,
@@ -47,22 +47,24 @@ pub(super) struct PageProse {
     no_source: OnceLock<Diagnostic>,
 }
 
-/// A sentence of [`MIN_WORDS`] words or more, normalised.
+/// Where a sentence of [`MIN_WORDS`] words or more stands, and what it says.
 struct LongSentence {
-    text: String,
     offset: usize,
-    /// Of the text and the page's language, to find it on other pages.
-    hash: u64,
+    /// Of the normalised text and the page's language, to find it on other pages: two
+    /// 64-bit hashes, so that two different sentences of a site never share it (the
+    /// chance is about n² / 2^129: one in 10^28 for a million sentences).
+    hash: u128,
 }
 
 impl PageProse {
-    fn of(draft: &Draft) -> Self {
+    /// The prose of `draft`, whose body has `sentences`.
+    pub(super) fn of(draft: &Draft, sentences: &[Sentence]) -> Self {
         let mut prose = PageProse {
             long: Vec::new(),
             site_talk: Vec::new(),
             no_source: OnceLock::new(),
         };
-        for sentence in &draft.sentences {
+        for sentence in sentences {
             let text = normalise(&sentence.text);
             let offset = draft.source.body_offset + sentence.offset;
             if let Some(phrase) = SITE_TALK.iter().find(|p| text.contains(*p)) {
@@ -76,10 +78,8 @@ impl PageProse {
                 ));
             }
             if text.split(' ').count() >= MIN_WORDS {
-                let mut hasher = DefaultHasher::new();
-                (&draft.page.lang, &text).hash(&mut hasher);
-                let hash = hasher.finish();
-                prose.long.push(LongSentence { text, offset, hash });
+                let hash = sentence_hash(&draft.page.lang, &text);
+                prose.long.push(LongSentence { offset, hash });
             }
         }
         prose
@@ -91,9 +91,9 @@ impl PageProse {
 /// is new. Only a hash that occurs [`MAX_PAGES`] times or more can be a repeated sentence.
 #[derive(Default)]
 pub(super) struct SentenceCounts {
-    counts: HashMap<u64, u32>,
+    counts: HashMap<u128, u32>,
     /// The hashes that occur [`MAX_PAGES`] times or more.
-    common: HashSet<u64>,
+    common: HashSet<u128>,
     /// The prose each page's sentences were counted from, by file.
     counted: HashMap<String, Arc<PageProse>>,
 }
@@ -148,15 +148,8 @@ impl SentenceCounts {
 }
 
 impl Loader<'_> {
-    /// Works out each page's prose (where the cache had none) and checks it.
-    pub(super) fn check_prose(&mut self, drafts: &mut [Draft]) {
-        drafts
-            .par_iter_mut()
-            .filter(|draft| draft.prose.is_none())
-            .for_each(|draft| {
-                draft.prose = Some(Arc::new(PageProse::of(draft)));
-                draft.sentences = Vec::new();
-            });
+    /// Checks each page's prose (stage 5 worked it out, or took it from the cache).
+    pub(super) fn check_prose(&mut self, drafts: &[Draft]) {
         let pages: Vec<(&Draft, &Arc<PageProse>)> = drafts
             .iter()
             .filter_map(|draft| Some((draft, draft.prose.as_ref()?)))
@@ -229,47 +222,44 @@ impl Loader<'_> {
 /// `(page index, offset in file)` of its first place on each page, in page order. Only
 /// sentences whose hash is `common` (occurs three times or more) are looked at.
 ///
-/// Sorting those places by hash puts the places of one sentence side by side; within one
-/// hash, sentences are told apart by their text.
+/// Sorting those places by hash puts the places of one sentence side by side.
 fn repeated(
     pages: &[(&Draft, &Arc<PageProse>)],
-    common: &HashSet<u64>,
+    common: &HashSet<u128>,
 ) -> Vec<Vec<(usize, usize)>> {
     if common.is_empty() {
         return Vec::new();
     }
-    let mut places: Vec<(u64, usize, usize)> = Vec::new();
+    let mut places: Vec<(u128, usize, usize)> = Vec::new();
     for (i, (_, prose)) in pages.iter().enumerate() {
-        let long = prose.long.iter().enumerate();
-        let common_here = long.filter(|(_, sentence)| common.contains(&sentence.hash));
-        places.extend(common_here.map(|(j, sentence)| (sentence.hash, i, j)));
+        let common_here = prose.long.iter().filter(|s| common.contains(&s.hash));
+        places.extend(common_here.map(|sentence| (sentence.hash, i, sentence.offset)));
     }
     places.sort_unstable();
-    let sentence =
-        |&(_, i, j): &(u64, usize, usize)| (pages[i].0.page.lang.as_str(), &pages[i].1.long[j]);
     let mut found = Vec::new();
-    let runs = places.chunk_by(|a, b| a.0 == b.0);
-    for run in runs.filter(|run| run.len() >= MAX_PAGES) {
-        let mut rest: Vec<&(u64, usize, usize)> = run.iter().collect();
-        while rest.len() >= MAX_PAGES {
-            let (lang, first) = sentence(rest[0]);
-            let (same, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|place| {
-                let (l, s) = sentence(place);
-                l == lang && s.text == first.text
-            });
-            let mut list: Vec<(usize, usize)> = Vec::new();
-            for &&(_, i, j) in &same {
-                if list.last().is_none_or(|&(last, _)| last != i) {
-                    list.push((i, pages[i].1.long[j].offset));
-                }
+    for run in places.chunk_by(|a, b| a.0 == b.0) {
+        let mut list: Vec<(usize, usize)> = Vec::new();
+        for &(_, i, offset) in run {
+            if list.last().is_none_or(|&(last, _)| last != i) {
+                list.push((i, offset));
             }
-            if list.len() >= MAX_PAGES {
-                found.push(list);
-            }
-            rest = other;
+        }
+        if list.len() >= MAX_PAGES {
+            found.push(list);
         }
     }
     found
+}
+
+/// The hash of a normalised sentence in `lang`: two SipHashes of it, told apart by a
+/// leading byte.
+fn sentence_hash(lang: &str, text: &str) -> u128 {
+    let half = |which: u8| {
+        let mut hasher = DefaultHasher::new();
+        (which, lang, text).hash(&mut hasher);
+        hasher.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnostic {
