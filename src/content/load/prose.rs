@@ -51,9 +51,9 @@ pub(super) struct PageProse {
 struct LongSentence {
     offset: usize,
     /// Of the normalised text and the page's language, to find it on other pages: two
-    /// 64-bit hashes, so that two different sentences of a site never share it (the
+    /// 64-bit hashes, so that two different sentences of a site never share both (the
     /// chance is about n² / 2^129: one in 10^28 for a million sentences).
-    hash: u128,
+    hash: (u64, u64),
 }
 
 impl PageProse {
@@ -89,19 +89,28 @@ impl PageProse {
 /// How many times each long sentence's hash occurs across the pages, kept from one load
 /// to the next by the load cache, so that a load counts again only the pages whose prose
 /// is new. Only a hash that occurs [`MAX_PAGES`] times or more can be a repeated sentence.
+/// Counted by the first of its two halves: sentences that share it are counted together,
+/// which can only add candidates, and the map stays small (16 bytes a sentence).
 #[derive(Default)]
 pub(super) struct SentenceCounts {
-    counts: HashMap<u128, u32>,
-    /// The hashes that occur [`MAX_PAGES`] times or more.
-    common: HashSet<u128>,
+    counts: HashMap<u64, u32>,
+    /// The first halves of the hashes that occur [`MAX_PAGES`] times or more.
+    common: HashSet<u64>,
     /// The prose each page's sentences were counted from, by file.
     counted: HashMap<String, Arc<PageProse>>,
 }
 
 impl SentenceCounts {
-    /// Counts the sentences of `pages` (each `(file, prose)`) in place of those counted
-    /// before.
-    fn update<'a>(&mut self, pages: impl Iterator<Item = (&'a str, &'a Arc<PageProse>)>) {
+    /// Counts the sentences of `pages` (each `(file, prose)`, `sentences` long sentences
+    /// in all) in place of those counted before.
+    fn update<'a>(
+        &mut self,
+        pages: impl Iterator<Item = (&'a str, &'a Arc<PageProse>)>,
+        sentences: usize,
+    ) {
+        // Room for them all at once: growing the map as it fills would hold it twice.
+        self.counts
+            .reserve(sentences.saturating_sub(self.counts.len()));
         let mut before = std::mem::take(&mut self.counted);
         self.counted.reserve(before.len());
         for (file, prose) in pages {
@@ -128,19 +137,20 @@ impl SentenceCounts {
     fn count(&mut self, prose: &PageProse, add: bool) {
         let threshold = MAX_PAGES as u32;
         for sentence in &prose.long {
-            let count = self.counts.entry(sentence.hash).or_default();
+            let key = sentence.hash.0;
+            let count = self.counts.entry(key).or_default();
             if add {
                 *count += 1;
                 if *count == threshold {
-                    self.common.insert(sentence.hash);
+                    self.common.insert(key);
                 }
             } else {
                 *count -= 1;
                 if *count + 1 == threshold {
-                    self.common.remove(&sentence.hash);
+                    self.common.remove(&key);
                 }
                 if *count == 0 {
-                    self.counts.remove(&sentence.hash);
+                    self.counts.remove(&key);
                 }
             }
         }
@@ -159,11 +169,11 @@ impl Loader<'_> {
             Some(cache) => &mut cache.sentences,
             None => &mut fresh,
         };
-        counts.update(
-            pages
-                .iter()
-                .map(|(draft, prose)| (draft.page.file.as_str(), *prose)),
-        );
+        let sentences = pages.iter().map(|(_, prose)| prose.long.len()).sum();
+        let files = pages
+            .iter()
+            .map(|(draft, prose)| (draft.page.file.as_str(), *prose));
+        counts.update(files, sentences);
         let repeats = repeated(&pages, &counts.common);
         self.warn_repeats(&pages, repeats);
         for &(draft, prose) in &pages {
@@ -225,14 +235,14 @@ impl Loader<'_> {
 /// Sorting those places by hash puts the places of one sentence side by side.
 fn repeated(
     pages: &[(&Draft, &Arc<PageProse>)],
-    common: &HashSet<u128>,
+    common: &HashSet<u64>,
 ) -> Vec<Vec<(usize, usize)>> {
     if common.is_empty() {
         return Vec::new();
     }
-    let mut places: Vec<(u128, usize, usize)> = Vec::new();
+    let mut places: Vec<((u64, u64), usize, usize)> = Vec::new();
     for (i, (_, prose)) in pages.iter().enumerate() {
-        let common_here = prose.long.iter().filter(|s| common.contains(&s.hash));
+        let common_here = prose.long.iter().filter(|s| common.contains(&s.hash.0));
         places.extend(common_here.map(|sentence| (sentence.hash, i, sentence.offset)));
     }
     places.sort_unstable();
@@ -253,13 +263,13 @@ fn repeated(
 
 /// The hash of a normalised sentence in `lang`: two SipHashes of it, told apart by a
 /// leading byte.
-fn sentence_hash(lang: &str, text: &str) -> u128 {
+fn sentence_hash(lang: &str, text: &str) -> (u64, u64) {
     let half = |which: u8| {
         let mut hasher = DefaultHasher::new();
         (which, lang, text).hash(&mut hasher);
         hasher.finish()
     };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    (half(0), half(1))
 }
 
 fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnostic {
