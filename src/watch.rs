@@ -1,6 +1,7 @@
 //! `serve --watch`: live preview for editors. Watches the content folder, rebuilds the
-//! whole site in the background after each burst of changes (debounced, so an editor that
-//! saves through a temporary file and a rename causes one rebuild), swaps it in atomically
+//! site in the background after each burst of changes (debounced, so an editor that
+//! saves through a temporary file and a rename causes one rebuild), telling the rebuild
+//! which paths changed so that it looks at those alone, swaps the result in atomically
 //! and tells open pages to reload. A tree with errors swaps in nothing new: the last good
 //! site stays, its pages answer with an overlay that shows the report, and the log shows
 //! it too; fixing the file brings the site back.

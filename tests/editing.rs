@@ -480,8 +480,9 @@ async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_a
     let mut events = server.get("/_wbt/events").await;
     let mut routes = until_it_equals_a_fresh_build(&server, dir.path(), &[]).await;
     let (news, about) = (dir.path().join("news"), dir.path().join("about.md"));
+    let media = dir.path().join("media");
     let item = fs::read_to_string(news.join("2020-01-01-item-01.md")).unwrap();
-    let steps: [(&str, Change); 5] = [
+    let steps: [(&str, Change); 7] = [
         (
             "an edited title",
             Box::new(|| {
@@ -511,6 +512,18 @@ async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_a
             "an office deleted",
             Box::new(|| fs::remove_file(dir.path().join("offices/beta.md")).unwrap()),
         ),
+        // The watcher names a folder, not each file in it: what is under it is looked at.
+        (
+            "a folder of media added",
+            Box::new(|| {
+                fs::create_dir(media.join("extra")).unwrap();
+                fs::write(media.join("extra/notes.txt"), "notes").unwrap();
+            }),
+        ),
+        (
+            "a folder of media renamed",
+            Box::new(|| fs::rename(media.join("extra"), media.join("more")).unwrap()),
+        ),
     ];
     for (step, change) in &steps {
         change();
@@ -524,6 +537,8 @@ async fn under_watch_every_route_equals_a_fresh_build_after_edits_adds_renames_a
         ("/news/item-05/", false),
         ("/news/item-04/", false),
         ("/offices/beta/", false),
+        ("/media/more/notes.txt", true),
+        ("/media/extra/notes.txt", false),
     ] {
         assert_eq!(routes.contains(&path.to_owned()), served, "{path}");
     }
