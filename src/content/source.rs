@@ -170,7 +170,8 @@ fn walk(dir: &Path, root: &Path, start: &Path) -> io::Result<Walked> {
         // (a folder reached through a link was checked as that link's entry), and a
         // linked file is read at its target.
         let file = if entry.path_is_symlink() {
-            walked.links = true;
+            // The content folder itself may be a link: the watcher names paths under it.
+            walked.links |= entry.depth() > 0 || start != dir;
             let target = entry.path().canonicalize()?;
             if !target.starts_with(root) {
                 refused.push(format!(
@@ -552,5 +553,29 @@ mod tests {
             let linked = read_dir_reusing(dir.path(), &mut cache).unwrap();
             assert_eq!(&**bytes_of(&linked, "linked.md"), b"through the link");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_content_folder_that_is_a_link_is_still_read_by_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir(&content).unwrap();
+        std::fs::write(content.join("site.toml"), "").unwrap();
+        std::fs::write(content.join("a.md"), "first").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&content, &link).unwrap();
+        std::thread::sleep(SETTLED + Duration::from_millis(100));
+        let mut cache = FileCache::default();
+        cache.begin_watching();
+        read_dir_reusing(&link, &mut cache).unwrap();
+        assert!(
+            cache.listing.is_some(),
+            "the folder's own link is no link inside it"
+        );
+        std::fs::write(content.join("b.md"), "new").unwrap();
+        cache.note_changed([link.join("b.md")]);
+        let told = read_dir_reusing(&link, &mut cache).unwrap();
+        assert_eq!(contents(&told), contents(&read_dir(&link).unwrap()));
     }
 }
