@@ -34,8 +34,75 @@ pub struct Diagnostic {
     pub column: usize,
     pub severity: Severity,
     pub message: String,
-    /// The text of the offending line, for a caret under the spot.
+    /// The offending line, for a caret under the spot: the whole line, or, for a line
+    /// over [`EXCERPT_CHARS`] characters, that many around the spot, `…` marking the cuts
+    /// (so that a page written on one long line cannot make every report of it huge).
     pub source_line: Option<String>,
+    /// How many characters of `source_line` stand before the spot.
+    pub caret: usize,
+}
+
+/// The longest line a diagnostic shows whole.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// The line of `text` around byte `offset` (moved back to a character start), without its
+/// line break, and the offset's byte in it; `None` past the last line.
+fn line_at(text: &str, offset: usize) -> Option<(&str, usize)> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if start == text.len() {
+        return None;
+    }
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[start..end];
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let mut spot = (offset - start).min(line.len());
+    while !line.is_char_boundary(spot) {
+        spot -= 1;
+    }
+    Some((line, spot))
+}
+
+/// `line` cut to [`EXCERPT_CHARS`] characters around its byte `spot`, with `…` where it
+/// is cut, and how many characters of what is kept stand before the spot. Looks at no
+/// more than the characters it keeps, however long the line.
+fn excerpt(line: &str, spot: usize) -> (String, usize) {
+    let short = line.len() <= 4 * EXCERPT_CHARS && line.chars().count() <= EXCERPT_CHARS;
+    if short {
+        return (line.to_owned(), line[..spot].chars().count());
+    }
+    // A third of the window before the spot, so that what follows it (usually what is
+    // wrong) shows; more before when the line ends first.
+    let before: Vec<usize> = line[..spot]
+        .char_indices()
+        .rev()
+        .map(|(i, _)| i)
+        .take(EXCERPT_CHARS)
+        .collect();
+    let after: Vec<usize> = line[spot..]
+        .char_indices()
+        .map(|(i, _)| spot + i)
+        .take(EXCERPT_CHARS + 1)
+        .collect();
+    let mut kept_before = before.len().min(EXCERPT_CHARS / 3);
+    let kept_after = after.len().min(EXCERPT_CHARS - kept_before);
+    if kept_after == after.len() {
+        kept_before = before.len().min(EXCERPT_CHARS - kept_after);
+    }
+    let start = kept_before.checked_sub(1).map_or(spot, |last| before[last]);
+    let end = after.get(kept_after).copied().unwrap_or(line.len());
+    let mut kept = String::with_capacity(end - start + 6);
+    if start > 0 {
+        kept.push('…');
+    }
+    kept.push_str(&line[start..end]);
+    if end < line.len() {
+        kept.push('…');
+    }
+    (kept, kept_before + usize::from(start > 0))
 }
 
 impl Diagnostic {
@@ -48,7 +115,13 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Diagnostic {
         let (line, column) = line_col(text, offset);
-        let source_line = text.lines().nth(line - 1).map(str::to_owned);
+        let (source_line, caret) = match line_at(text, offset) {
+            Some((text, spot)) => {
+                let (kept, caret) = excerpt(text, spot);
+                (Some(kept), caret)
+            }
+            None => (None, 0),
+        };
         Diagnostic {
             file: file.to_owned(),
             line,
@@ -56,6 +129,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             source_line,
+            caret,
         }
     }
 
@@ -73,6 +147,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             source_line: None,
+            caret: 0,
         }
     }
 
@@ -125,7 +200,7 @@ pub fn report(diagnostics: &[Diagnostic]) -> String {
             let gutter = " ".repeat(number.len());
             let indent: String = line
                 .chars()
-                .take(d.column.saturating_sub(1))
+                .take(d.caret)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!(
@@ -163,6 +238,40 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_its_spot_with_the_caret_under_it() {
+        let line = format!("{}[click here](/x/){}", "é".repeat(3000), "z".repeat(3000));
+        let text = format!("+++\n+++\n{line}\n");
+        let offset = text.find("[click").unwrap();
+        let d = Diagnostic::at(Severity::Warning, "long.md", &text, offset, "vague");
+        assert_eq!((d.line, d.column), (3, 3001));
+        let shown = d.source_line.as_deref().unwrap();
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS + 2);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(
+            shown
+                .chars()
+                .skip(d.caret)
+                .collect::<String>()
+                .starts_with("[click here]")
+        );
+        let report = report(&[d]);
+        let lines: Vec<&str> = report.lines().collect();
+        let caret_column = lines[3].chars().position(|c| c == '^').unwrap();
+        assert_eq!(lines[2].chars().nth(caret_column), Some('['), "{report}");
+
+        // Short lines are shown whole, the caret at its column.
+        let d = Diagnostic::at(Severity::Warning, "a.md", "ab\tcd\n", 3, "x");
+        assert_eq!((d.source_line.as_deref(), d.caret), (Some("ab\tcd"), 3));
+        // At the end of a long line, the window ends there too.
+        let text = "y".repeat(500);
+        let d = Diagnostic::at(Severity::Warning, "a.md", &text, 499, "x");
+        let shown = d.source_line.unwrap();
+        assert!(shown.starts_with('…') && shown.ends_with('y'), "{shown}");
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(d.caret, EXCERPT_CHARS);
+    }
 
     #[test]
     fn line_and_column_count_characters_from_one() {

@@ -25,6 +25,43 @@ fn check(dir: &std::path::Path) -> (Option<i32>, String) {
     )
 }
 
+/// A page written on one long line (as pasted from a minified export) with a problem
+/// every few characters: each is reported, and shows only the part of the line around it.
+#[test]
+fn check_shows_a_long_line_around_each_problem_not_whole() {
+    let dir = copy_fixture("site");
+    let line = vec!["[click here](/about/)"; 2000].join(" ");
+    fs::write(
+        dir.path().join("long.md"),
+        format!("+++\ntitle = \"Long\"\ndescription = \"One line.\"\n+++\n\n{line}\n"),
+    )
+    .unwrap();
+    let (code, report) = check(dir.path());
+    assert_eq!(code, Some(0), "{}", &report[..2000.min(report.len())]);
+    assert!(
+        report.ends_with("0 errors, 2002 warnings\n"),
+        "{}",
+        &report[report.len() - 200..]
+    );
+    let at = report
+        .find("long.md:6:43979: warning")
+        .expect("the last link's warning");
+    let shown: Vec<&str> = report[at..].lines().take(4).collect();
+    assert!(
+        shown[2].starts_with("6 | …") && shown[2].ends_with("(/about/)"),
+        "{shown:?}"
+    );
+    let caret = shown[3].chars().position(|c| c == '^').expect("a caret");
+    assert_eq!(
+        shown[2].chars().skip(caret).take(12).collect::<String>(),
+        "[click here]"
+    );
+    assert!(
+        report.lines().all(|l| l.chars().count() < 200),
+        "a line is shown whole"
+    );
+}
+
 #[test]
 fn check_reports_accessibility_links_media_and_descriptions() {
     let dir = copy_fixture("site");
