@@ -1,57 +1,19 @@
-//! Where content files come from: a folder on disk (`--content DIR`) or the content tree
-//! embedded in the binary at build time. Both give the same list of [`SourceFile`]s, so
-//! the loader never knows which it reads. A [`FileCache`] lets a re-read of the same
-//! folder (`serve --watch`) skip the files that have not changed since.
+//! Reading a content folder on disk: the walk, which follows links only inside the
+//! folder; a [`FileCache`], which lets a re-read of the same folder (`serve --watch`)
+//! skip the files that have not changed since; and, when the watcher names what changed,
+//! a re-read that looks at those paths alone.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
-use rust_embed::RustEmbed;
 
-/// One file of a content tree.
-#[derive(Clone, Debug)]
-pub struct SourceFile {
-    /// Path relative to the content folder, with `/` separators (`offices/belgrade.md`).
-    pub path: String,
-    /// Shared with the [`FileCache`] that may hand the same bytes to the next read.
-    pub bytes: Arc<[u8]>,
-}
+use super::file_cache::{FileCache, FileStamp};
+use super::{SourceFile, is_ignored};
 
-#[derive(RustEmbed)]
-#[folder = "content/"]
-struct EmbeddedContent;
-
-/// The content tree compiled into this binary.
-pub fn embedded() -> Vec<SourceFile> {
-    let mut files: Vec<SourceFile> = EmbeddedContent::iter()
-        .filter(|path| !is_ignored(path))
-        .filter_map(|path| {
-            EmbeddedContent::get(&path).map(|file| SourceFile {
-                path: path.to_string(),
-                bytes: file.data.into_owned().into(),
-            })
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-}
-
-/// Every file under `dir`, sorted by path. Hidden files and editors' backup and swap files
-/// are skipped.
-///
-/// The folder is a jail: a symbolic link (to a file or a folder) is followed only when
-/// its target lies inside `dir`; one that leads out, or into a loop, is refused, and the
-/// whole read fails naming every such link and its target, so nothing from outside the
-/// content folder is ever read, let alone served.
-pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
-    read_dir_reusing(dir, &mut FileCache::default())
-}
-
-/// [`read_dir`], taking the bytes of each file that has not changed since `cache` saw it
+/// [`read_dir`](super::read_dir), taking the bytes of each file that has not changed since `cache` saw it
 /// from there instead of reading it again; `cache` is left holding what this read found.
 ///
 /// When the watcher has told `cache` which paths changed since its last read
@@ -260,99 +222,6 @@ fn relist(
     Ok(Some((listing, looked_at)))
 }
 
-/// What the last read of a folder found: the bytes of each file whose stamp it could
-/// trust, by content path, and, while a watcher reports changes, the list of files.
-#[derive(Default)]
-pub struct FileCache {
-    files: HashMap<String, (FileStamp, Arc<[u8]>)>,
-    /// The last read's files, `(content path, file to read)` sorted by path, when it
-    /// found no link ([`Walked::links`]).
-    listing: Option<Vec<(String, PathBuf)>>,
-    /// The paths the watcher named since the last read; `None` when anything may have
-    /// changed (no watcher, its start, lost events, a failed read): the next read walks
-    /// the whole folder.
-    changed: Option<Vec<PathBuf>>,
-    /// Whether a watcher reports every change ([`FileCache::begin_watching`]).
-    watched: bool,
-}
-
-impl FileCache {
-    /// Tells the cache that from now on a watcher names every change to the folder
-    /// ([`FileCache::note_changed`]). The next read still walks the whole folder, for the
-    /// changes made before the watch began.
-    pub fn begin_watching(&mut self) {
-        self.watched = true;
-        self.changed = None;
-    }
-
-    /// Tells the next read that, since the last one, nothing changed but `paths` (files or
-    /// folders, as the watcher names them: the content folder joined with the path).
-    pub fn note_changed(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
-        if let Some(changed) = &mut self.changed {
-            changed.extend(paths);
-        }
-    }
-
-    /// Tells the next read that anything may have changed: it walks the whole folder.
-    pub fn note_anything_changed(&mut self) {
-        self.changed = None;
-    }
-}
-
-/// What the file system says of a file's identity and last change. Equal stamps mean the
-/// same bytes, provided the first was taken when the file had not changed for a while:
-/// [`FileStamp::is_settled`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct FileStamp {
-    device: u64,
-    inode: u64,
-    len: u64,
-    modified: SystemTime,
-    /// When the inode last changed (written, renamed onto, its times set): no tool can
-    /// set it back, so a file written and dated back with `touch -d` is read again.
-    changed: SystemTime,
-}
-
-/// How long a file must have been left alone before its stamp is trusted: longer than
-/// the coarsest clock of a file system (FAT and some network mounts count in seconds),
-/// so that a second write in the same tick as the first cannot look unchanged.
-const SETTLED: Duration = Duration::from_secs(2);
-
-impl FileStamp {
-    /// The stamp of `file` now (following links); `None` where it cannot be had.
-    #[cfg(unix)]
-    fn of(file: &Path) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(file).ok()?;
-        let changed = SystemTime::UNIX_EPOCH.checked_add(Duration::new(
-            u64::try_from(metadata.ctime()).ok()?,
-            u32::try_from(metadata.ctime_nsec()).ok()?,
-        ))?;
-        Some(FileStamp {
-            device: metadata.dev(),
-            inode: metadata.ino(),
-            len: metadata.len(),
-            modified: metadata.modified().ok()?,
-            changed,
-        })
-    }
-
-    /// Elsewhere every file is read every time.
-    #[cfg(not(unix))]
-    fn of(_file: &Path) -> Option<FileStamp> {
-        None
-    }
-
-    /// Whether the file had been left alone for [`SETTLED`] at `taken`, a moment before
-    /// the stamp was taken.
-    fn is_settled(&self, taken: SystemTime) -> bool {
-        let last = self.modified.max(self.changed);
-        taken
-            .duration_since(last)
-            .is_ok_and(|quiet| quiet >= SETTLED)
-    }
-}
-
 /// The bytes of `file`, refusing it if it has become a link since the folder was walked
 /// (its links were checked then).
 fn read_unlinked(file: &Path) -> io::Result<Vec<u8>> {
@@ -379,101 +248,18 @@ fn relative_to(dir: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Hidden files and folders, and editors' temporary files (`x.md~`, `.x.md.swp`, `#x.md#`).
-pub fn is_ignored(path: &str) -> bool {
-    path.split('/').any(|part| {
-        part.starts_with('.')
-            || part.starts_with('#')
-            || part.ends_with('~')
-            || part.ends_with(".swp")
-    })
-}
-
-/// Where to read a content tree from.
-#[derive(Clone, Debug)]
-pub enum Source {
-    /// The tree compiled into the binary.
-    Embedded,
-    /// A folder on disk.
-    Dir(std::path::PathBuf),
-}
-
-impl Source {
-    /// Every file of the tree. A folder that cannot be read is an error about its path.
-    pub fn files(&self) -> io::Result<Vec<SourceFile>> {
-        self.files_reusing(&mut FileCache::default())
-    }
-
-    /// [`Source::files`], through `cache` ([`read_dir_reusing`]).
-    pub fn files_reusing(&self, cache: &mut FileCache) -> io::Result<Vec<SourceFile>> {
-        match self {
-            Source::Embedded => Ok(embedded()),
-            Source::Dir(dir) => read_dir_reusing(dir, cache),
-        }
-    }
-
-    /// How the tree is named in messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Source::Embedded => "the embedded content".to_owned(),
-            Source::Dir(dir) => dir.display().to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
+    use crate::content::source::file_cache::SETTLED;
+    use crate::content::source::read_dir;
 
     fn bytes_of<'a>(files: &'a [SourceFile], path: &str) -> &'a Arc<[u8]> {
         let file = files.iter().find(|f| f.path == path);
         &file.unwrap_or_else(|| panic!("{path} was read")).bytes
-    }
-
-    #[test]
-    fn the_file_cache_hands_on_only_files_left_alone_since() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-        write("site.toml", "");
-        write("a.md", "first");
-        write("b.md", "other");
-        std::thread::sleep(SETTLED + Duration::from_millis(100));
-        write("fresh.md", "fresh");
-        let mut cache = FileCache::default();
-        let first = read_dir_reusing(dir.path(), &mut cache).unwrap();
-        assert!(cache.files.contains_key("a.md"));
-        assert!(
-            !cache.files.contains_key("fresh.md"),
-            "a file written a moment ago may change again within its clock's tick"
-        );
-
-        let second = read_dir_reusing(dir.path(), &mut cache).unwrap();
-        assert!(Arc::ptr_eq(
-            bytes_of(&first, "a.md"),
-            bytes_of(&second, "a.md")
-        ));
-        assert!(!Arc::ptr_eq(
-            bytes_of(&first, "fresh.md"),
-            bytes_of(&second, "fresh.md")
-        ));
-
-        // The same length, and its modification time set back: its change time gives it
-        // away. A deleted file leaves the cache.
-        let a = dir.path().join("a.md");
-        let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
-        write("a.md", "again");
-        std::fs::File::options()
-            .write(true)
-            .open(&a)
-            .unwrap()
-            .set_modified(modified)
-            .unwrap();
-        std::fs::remove_file(dir.path().join("b.md")).unwrap();
-        let third = read_dir_reusing(dir.path(), &mut cache).unwrap();
-        assert_eq!(&**bytes_of(&third, "a.md"), b"again");
-        assert!(third.iter().all(|f| f.path != "b.md"));
-        assert!(!cache.files.contains_key("b.md"));
-        assert_eq!(read_dir(dir.path()).unwrap().len(), third.len());
     }
 
     /// The paths and bytes of `files`, to compare two reads.
