@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use super::file_cache::{FileCache, FileStamp};
 use super::{SourceFile, is_ignored};
 
-/// [`read_dir`](super::read_dir), taking the bytes of each file that has not changed since `cache` saw it
-/// from there instead of reading it again; `cache` is left holding what this read found.
+/// [`read_dir`](super::read_dir), taking the bytes of each file that has not changed
+/// since `cache` saw it from there instead of reading it again; `cache` is left holding
+/// what this read found.
 ///
 /// When the watcher has told `cache` which paths changed since its last read
 /// ([`FileCache::note_changed`]), only those are looked at again: the rest of the tree is
@@ -42,38 +43,42 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
             (walked.files, None, walked.links)
         }
     };
-    cache.listing = (!links).then(|| found.clone());
     let known = std::mem::take(&mut cache.files);
     let now = SystemTime::now();
     let mut read = found
-        .into_par_iter()
+        .par_iter()
         .map(|(path, file)| {
             let trusted = looked_at
                 .as_ref()
-                .is_some_and(|paths| !paths.contains(&path));
-            if trusted && let Some((stamp, bytes)) = known.get(&path) {
+                .is_some_and(|paths| !paths.contains(path));
+            if trusted && let Some((stamp, bytes)) = known.get(path) {
+                let bytes = bytes.clone();
                 return Ok((
                     SourceFile {
-                        path,
-                        bytes: bytes.clone(),
+                        path: path.clone(),
+                        bytes,
                     },
                     Some(*stamp),
                 ));
             }
-            let stamp = FileStamp::of(&file);
-            let bytes = match (stamp, known.get(&path)) {
+            let stamp = FileStamp::of(file);
+            let bytes = match (stamp, known.get(path)) {
                 (Some(current), Some((seen, bytes))) if current == *seen => bytes.clone(),
-                _ => read_unlinked(&file)
+                _ => read_unlinked(file)
                     .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
                     .into(),
             };
+            let stamp = stamp.filter(|stamp| stamp.is_settled(now));
             Ok((
-                SourceFile { path, bytes },
-                stamp.filter(|stamp| stamp.is_settled(now)),
+                SourceFile {
+                    path: path.clone(),
+                    bytes,
+                },
+                stamp,
             ))
         })
-        .collect::<io::Result<Vec<_>>>()
-        .inspect_err(|_| cache.listing = None)?;
+        .collect::<io::Result<Vec<_>>>()?;
+    cache.listing = (!links).then_some(found);
     read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     cache.files = HashMap::with_capacity(read.len());
     cache
