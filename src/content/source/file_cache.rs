@@ -8,14 +8,17 @@ use std::time::{Duration, SystemTime};
 
 use foldhash::HashMap;
 
+/// Files of a content folder: `(content path, file to read)` of each.
+pub(super) type Listing = Vec<(String, PathBuf)>;
+
 /// What the last read of a folder found: the bytes of each file whose stamp it could
 /// trust, by content path, and, while a watcher reports changes, the list of files.
 #[derive(Default)]
 pub struct FileCache {
     pub(super) files: HashMap<String, (FileStamp, Arc<[u8]>)>,
-    /// The last read's files, `(content path, file to read)` sorted by path, when it
-    /// found no link (`folder::Walked::links`).
-    pub(super) listing: Option<Vec<(String, PathBuf)>>,
+    /// The last read's files sorted by path, when it found no link
+    /// (`folder::Walked::links`).
+    pub(super) listing: Option<Listing>,
     /// The paths the watcher named since the last read; `None` when anything may have
     /// changed (no watcher, its start, lost events, a failed read): the next read walks
     /// the whole folder.

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 
-use super::file_cache::{FileCache, FileStamp};
+use super::file_cache::{FileCache, FileStamp, Listing};
 use super::{SourceFile, is_ignored};
 
 /// [`read_dir`](super::read_dir), taking the bytes of each file that has not changed
@@ -92,8 +92,8 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
 
 /// What a walk of the content folder found.
 struct Walked {
-    /// `(content path, file to read)` of each file, in the walk's order.
-    files: Vec<(String, PathBuf)>,
+    /// Every file, in the walk's order.
+    files: Listing,
     /// Whether a link was followed: then a change to its target is named by the watcher
     /// at the target's path, not the link's, and only a whole walk sees it.
     links: bool,
@@ -170,13 +170,12 @@ fn walk(dir: &Path, root: &Path, start: &Path) -> io::Result<Walked> {
 /// `listing` (a walk of `dir` without links) brought up to date by walking again only the
 /// `changed` paths, with the content paths of the files that walk found. `None` when only
 /// a whole walk will do: a path outside `dir` or the folder itself, or a link found.
-#[allow(clippy::type_complexity)]
 fn relist(
     dir: &Path,
     root: &Path,
-    mut listing: Vec<(String, PathBuf)>,
+    mut listing: Listing,
     changed: &[PathBuf],
-) -> io::Result<Option<(Vec<(String, PathBuf)>, HashSet<String>)>> {
+) -> io::Result<Option<(Listing, HashSet<String>)>> {
     let mut looked_at = HashSet::new();
     let absolute = std::path::absolute(dir)?;
     let mut relative_paths = Vec::with_capacity(changed.len());
