@@ -19,9 +19,10 @@ pub struct FileCache {
     /// The last read's files sorted by path, when it found no link
     /// (`folder::Walked::links`).
     pub(super) listing: Option<Listing>,
-    /// The paths the watcher named since the last read; `None` when anything may have
-    /// changed (no watcher, its start, lost events, a failed read): the next read walks
-    /// the whole folder.
+    /// The paths the watcher named since the last read (a read that fails before it
+    /// looks keeps them); `None` when anything may have changed (no watcher, its start,
+    /// lost events, a read that failed while walking or reading): the next read walks the
+    /// whole folder.
     pub(super) changed: Option<Vec<PathBuf>>,
     /// Whether a watcher reports every change ([`FileCache::begin_watching`]).
     pub(super) watched: bool,
