@@ -4,14 +4,14 @@
 # Makes a tree of PAGES generated pages from content/ with gen-corpus.py (news items and
 # projects with headings, lists, tables and internal links), then times in the same run:
 #   - `wbt-site check`  : read, parse, validate, cross-link and render all Markdown;
-#   - `wbt-site build`  : all of that plus every template, gzip and brotli, written to disk;
+#   - `wbt-site build`  : all of that plus every template and compression, written to disk;
 #   - `hugo`            : Hugo from Debian building the same Markdown files with minimal
 #                         single and list layouts (it writes HTML only, no compression).
 # Prints the median of three runs each, the peak memory of each, and the ratios. Both
 # write to a folder on tmpfs (/dev/shm) when there is one: on ext4 the time to create
 # files right after deleting as many (the previous run's) depends on the kernel's inode
-# allocator more than on either tool, and wbt-site writes five times Hugo's files
-# (each page with its .gz and .br).
+# allocator more than on either tool, and wbt-site writes more files than Hugo
+# (each page with its .gz, and its .br on a small site).
 #
 #   benches/build.sh [PAGES, default 10000] [path to gen-corpus.py]
 #
@@ -65,7 +65,7 @@ read -r hugo_ms hugo_kib < <(three measure hugo --quiet -s "$work/hugo" -d "$out
 printf '\n%-58s %10s %10s\n' "step (median of 3)" "ms" "peak MB"
 row() { printf '%-58s %10s %10s\n' "$1" "$2" "$(( $3 / 1024 ))"; }
 row "wbt-site check (load, validate, render Markdown)" "$check_ms" "$check_kib"
-row "wbt-site build (+ templates, gzip, brotli, write)" "$build_ms" "$build_kib"
+row "wbt-site build (+ templates, compression, write)" "$build_ms" "$build_kib"
 row "hugo (render + write, no compression)" "$hugo_ms" "$hugo_kib"
 awk -v c="$check_ms" -v b="$build_ms" -v h="$hugo_ms" -v bm="$build_kib" -v hm="$hugo_kib" 'BEGIN {
   printf "\nwbt-site check / hugo time: %.2f\nwbt-site build / hugo time: %.2f (target <= 0.5)\n", c / h, b / h

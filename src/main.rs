@@ -321,13 +321,12 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     match wbt_site::export::export(&site, &assets, out) {
         Ok(summary) => {
             say!(
-                "wbt-site: wrote {} files ({} KiB) to {} in {} ms (gzip level {}, brotli quality {})",
+                "wbt-site: wrote {} files ({} KiB) to {} in {} ms ({})",
                 summary.files,
                 summary.bytes / 1024,
                 out.display(),
                 started.elapsed().as_millis(),
-                summary.compression.gzip,
-                summary.compression.brotli,
+                summary.compression,
             );
             ExitCode::SUCCESS
         }

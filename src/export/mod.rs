@@ -1,6 +1,7 @@
 //! `wbt-site build`: the rendered site written out as static files, for any web server,
-//! object store or CDN. Each page becomes `path/index.html` with `.gz` and `.br` siblings
-//! (for nginx's `gzip_static` and `brotli_static`), each alias a small page that points
+//! object store or CDN. Each page becomes `path/index.html` with a `.gz` sibling, and a
+//! `.br` one unless the site is large (for nginx's `gzip_static` and `brotli_static`; see
+//! [`Compression::for_export`]), each alias a small page that points
 //! to its target, and each language's 404 page `404.html` in its folder. Beside them, the
 //! headers and redirects the server would send, for the host that serves the files:
 //! `_headers` and `_redirects` for Netlify and Cloudflare Pages ([`cdn`]), and an nginx
