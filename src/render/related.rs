@@ -52,13 +52,25 @@ impl<'a> RelatedIndex<'a> {
     }
 
     /// Indexes `members` as [`RelatedIndex::new`] does and ranks every member's related
-    /// pages at once, in parallel: for a render of the whole site.
+    /// pages at once, in parallel: for a render of the whole site. Pages about the same
+    /// themes and countries share one ranking, made once.
     pub(super) fn with_every_page_ranked(members: impl Iterator<Item = &'a Page>) -> Self {
         let mut index = RelatedIndex::new(members);
-        index.ranked = index
-            .candidates
+        let mut by_topics: HashMap<Vec<&str>, Vec<&Page>> = HashMap::new();
+        for page in &index.candidates {
+            let mut about: Vec<&str> = topics(page).collect();
+            about.sort_unstable();
+            by_topics.entry(about).or_default().push(page);
+        }
+        let groups: Vec<(Vec<&str>, Vec<&Page>)> = by_topics.into_iter().collect();
+        index.ranked = groups
             .par_iter()
-            .map(|page| (page.key.as_str(), index.rank(page)))
+            .flat_map_iter(|(about, pages)| {
+                let best = index.best(about.iter().copied());
+                pages
+                    .iter()
+                    .map(move |page| (page.key.as_str(), without(&best, page)))
+            })
             .collect();
         index
     }
@@ -67,17 +79,18 @@ impl<'a> RelatedIndex<'a> {
     fn ranked(&self, original: &Page) -> Vec<&'a Page> {
         match self.ranked.get(original.key.as_str()) {
             Some(pages) => pages.clone(),
-            None => self.rank(original),
+            None => without(&self.best(topics(original)), original),
         }
     }
 
-    /// Up to [`RELATED`] pages sharing the most topics with `original`; ties go to the
-    /// newer, then by title, then by key (the candidates' order).
-    fn rank(&self, original: &Page) -> Vec<&'a Page> {
+    /// The [`RELATED`] + 1 candidates sharing the most of `topics` (one more than a page
+    /// lists, for the page itself to be left out); ties go to the newer, then by title,
+    /// then by key (the candidates' order).
+    fn best<'t>(&self, topics: impl Iterator<Item = &'t str>) -> Vec<&'a Page> {
         SCORES.with_borrow_mut(|scores| {
             scores.resize(self.candidates.len(), 0);
             let mut touched: Vec<u32> = Vec::new();
-            for topic in topics(original) {
+            for topic in topics {
                 for &number in self.by_topic.get(topic).into_iter().flatten() {
                     let score = &mut scores[number as usize];
                     if *score == 0 {
@@ -88,22 +101,20 @@ impl<'a> RelatedIndex<'a> {
             }
             // The best few so far, best first, as (score, number): more shared topics
             // first, then the lower number (newer, then by title, then by key).
-            let mut best: Vec<(u32, u32)> = Vec::with_capacity(RELATED + 1);
+            let mut best: Vec<(u32, u32)> = Vec::with_capacity(RELATED + 2);
             let ranks_before = |(a_score, a): (u32, u32), (b_score, b): (u32, u32)| {
                 a_score > b_score || (a_score == b_score && a < b)
             };
             for number in touched {
                 let entry = (scores[number as usize], number);
                 scores[number as usize] = 0;
-                let full = best.len() == RELATED;
+                let full = best.len() == RELATED + 1;
                 if full && best.last().is_some_and(|&last| !ranks_before(entry, last)) {
                     continue;
                 }
-                if self.candidates[number as usize].key != original.key {
-                    let place = best.partition_point(|&b| ranks_before(b, entry));
-                    best.insert(place, entry);
-                    best.truncate(RELATED);
-                }
+                let place = best.partition_point(|&b| ranks_before(b, entry));
+                best.insert(place, entry);
+                best.truncate(RELATED + 1);
             }
             let pages = best.into_iter();
             pages
@@ -111,6 +122,12 @@ impl<'a> RelatedIndex<'a> {
                 .collect()
         })
     }
+}
+
+/// The first [`RELATED`] of `best` other than `page`.
+fn without<'a>(best: &[&'a Page], page: &Page) -> Vec<&'a Page> {
+    let others = best.iter().filter(|other| other.key != page.key);
+    others.take(RELATED).copied().collect()
 }
 
 thread_local! {
