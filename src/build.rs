@@ -36,14 +36,15 @@ pub struct BuildOptions {
     pub live_reload: bool,
 }
 
-/// Loads the site from `options.source` as of `now`. Errors come back as the full list of
-/// diagnostics (warnings included), ready to print.
+/// Loads the site from `options.source` as of `now`, for `check` and `build`: without the
+/// pages' text for search. Errors come back as the full list of diagnostics (warnings
+/// included), ready to print.
 pub fn load(
     options: &BuildOptions,
     assets: &Assets,
     now: Timestamp,
 ) -> Result<Site, Vec<Diagnostic>> {
-    load_with(options, assets, now, None)
+    load_with(options, assets, now, None, false)
 }
 
 /// [`load`], through `cache` when there is one: only the files changed since its last
@@ -53,6 +54,7 @@ fn load_with(
     assets: &Assets,
     now: Timestamp,
     mut cache: Option<&mut LoadCache>,
+    search_text: bool,
 ) -> Result<Site, Vec<Diagnostic>> {
     let files = match cache.as_deref_mut() {
         Some(cache) => options.source.files_reusing(&mut cache.files),
@@ -69,6 +71,7 @@ fn load_with(
         now,
         base_url: options.base_url.clone(),
         icons: assets.icon_names(),
+        search_text,
     };
     match cache {
         Some(cache) => Site::load_cached(files, &load_options, cache),
@@ -109,7 +112,7 @@ pub fn build_uncompressed(
     cache: Option<&mut LoadCache>,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
     let started = std::time::Instant::now();
-    let site = Arc::new(load_with(options, assets, Timestamp::now(), cache)?);
+    let site = Arc::new(load_with(options, assets, Timestamp::now(), cache, true)?);
     let mut rendered = if options.live_reload {
         render::render_live(site.clone(), assets)
     } else {

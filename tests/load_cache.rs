@@ -26,6 +26,7 @@ fn options(now: &str, drafts: bool) -> LoadOptions {
         now: now.parse().expect("a timestamp"),
         base_url: None,
         icons: Assets::embedded().icon_names(),
+        search_text: true,
     }
 }
 

@@ -187,7 +187,9 @@ pub struct Page {
     pub sources: Vec<Citation>,
     /// The body rendered to HTML, with its headings (shared with the load cache).
     pub body: Arc<Body>,
-    /// The body's visible text, for search.
+    /// The body's visible text, for search (empty unless [`LoadOptions::search_text`]).
+    ///
+    /// [`LoadOptions::search_text`]: super::LoadOptions::search_text
     pub text: Arc<str>,
 }
 

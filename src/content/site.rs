@@ -25,6 +25,9 @@ pub struct LoadOptions {
     pub base_url: Option<String>,
     /// Names of the icons a theme may use (files in `static/icons/`, without `.svg`).
     pub icons: BTreeSet<String>,
+    /// Keep each page's visible text, for the server's search index. `check` and `build`
+    /// have no use for it: on a large site it is as large as the pages' HTML.
+    pub search_text: bool,
 }
 
 /// The whole content tree, parsed, validated and cross-linked.

@@ -135,6 +135,7 @@ impl Loader<'_> {
             failed_files: &self.failed_files,
         };
         let cache = self.cache.as_deref();
+        let search_text = self.options.search_text;
         let rendered: Vec<(Vec<Diagnostic>, Vec<LinkToCheck>)> = drafts
             .par_iter_mut()
             .enumerate()
@@ -147,7 +148,7 @@ impl Loader<'_> {
                         draft.prose = Some(prose);
                         body
                     }
-                    None => Arc::new(render_body(draft, &targets)),
+                    None => Arc::new(render_body(draft, &targets, search_text)),
                 };
                 use_body(index, draft, body, cache.is_some())
             })
@@ -188,8 +189,9 @@ fn use_body(
 }
 
 /// Renders one page's body, and works out its prose for stage 7 on the draft (its
-/// sentences are not kept, so that a large site's are never all held at once).
-fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
+/// sentences are not kept, so that a large site's are never all held at once), and with
+/// `search_text` its visible text.
+fn render_body(draft: &mut Draft, targets: &Targets, search_text: bool) -> RenderedBody {
     let lang = draft.page.lang.as_str();
     let source = &draft.source;
     let text = source.text();
@@ -225,13 +227,12 @@ fn render_body(draft: &mut Draft, targets: &Targets) -> RenderedBody {
         .into_iter()
         .map(|p| Diagnostic::at(p.severity, &draft.page.file, text, at(p.offset), p.message))
         .collect();
-    let text = rendered
-        .sentences
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .into();
+    let text = if search_text {
+        let sentences = rendered.sentences.iter().map(|s| s.text.as_str());
+        sentences.collect::<Vec<_>>().join(" ").into()
+    } else {
+        Arc::from("")
+    };
     draft.prose = Some(Arc::new(PageProse::of(draft, &rendered.sentences)));
     RenderedBody {
         answers: answers.into_inner(),

@@ -187,6 +187,7 @@ mod tests {
 
     fn options() -> LoadOptions {
         LoadOptions {
+            search_text: true,
             drafts: false,
             now: "2026-01-01T00:00:00Z".parse().expect("a timestamp"),
             base_url: None,

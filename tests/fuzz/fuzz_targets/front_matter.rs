@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         now: jiff::Timestamp::UNIX_EPOCH,
         base_url: None,
         icons: Default::default(),
+        search_text: true,
     };
     let _ = Site::load(files, &options);
 });
