@@ -95,7 +95,7 @@ grep -q 'compressed every page' "$work/wbt.log" || { echo "many-urls.sh: wbt-sit
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$wbt_pid/status")
 routes=$(wc -l < "$work/urls.txt")
 echo "wbt-site: $(grep 'compressed every page' "$work/wbt.log" | grep -o 'ms=[0-9]*') to compress; resident $((rss / 1024)) MB for $routes routes"
-echo "  ($(du -sk "$work/public" | cut -f1) KiB of export on disk, all three bodies of each route)"
+echo "  ($(du -sk "$work/public" | cut -f1) KiB of export on disk: each route with its compressed bodies)"
 
 cat > "$work/random.lua" <<'LUA'
 local paths = {}

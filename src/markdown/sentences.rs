@@ -40,11 +40,9 @@ impl Block {
                 .map_or(0, |(start, offset)| offset + (index - start))
         };
         let mut begin = 0;
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        for (n, (i, c)) in chars.iter().enumerate() {
-            let at_end = chars
-                .get(n + 1)
-                .is_none_or(|(_, next)| next.is_whitespace());
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let at_end = chars.peek().is_none_or(|(_, next)| next.is_whitespace());
             if matches!(c, '.' | '!' | '?' | '…') && at_end {
                 let end = i + c.len_utf8();
                 push_sentence(&text, begin, end, &offset_at, into);

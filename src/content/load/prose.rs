@@ -284,10 +284,12 @@ fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnost
 
 /// Lower case, single spaces, no closing punctuation: how sentences are compared.
 fn normalise(sentence: &str) -> String {
-    sentence
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches(['.', '!', '?', '…'])
-        .to_lowercase()
+    let mut words = String::with_capacity(sentence.len());
+    for word in sentence.split_whitespace() {
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(word);
+    }
+    words.trim_end_matches(['.', '!', '?', '…']).to_lowercase()
 }
