@@ -12,7 +12,8 @@ use html5ever::tokenizer::{
 use pulldown_cmark::Event;
 
 use super::checks::{internal_link, miswritten_link};
-use super::{Problem, Rendered, SANITISER};
+use super::safe_html::SANITISER;
+use super::{Problem, Rendered};
 use crate::diagnostic::Severity;
 
 /// Collects the start tags of a piece of HTML.
