@@ -193,11 +193,12 @@ fn file_for(out: &Path, path: &str) -> io::Result<PathBuf> {
 
 fn write_resource(file: &Path, resource: &Resource, summary: &Written) -> io::Result<()> {
     write(file, &resource.identity, summary)?;
+    // Beside it, in the folder just made.
     if let Some(gzip) = &resource.gzip {
-        write(&append_extension(file, "gz"), gzip, summary)?;
+        write_in_folder(&append_extension(file, "gz"), gzip, summary)?;
     }
     if let Some(brotli) = &resource.brotli {
-        write(&append_extension(file, "br"), brotli, summary)?;
+        write_in_folder(&append_extension(file, "br"), brotli, summary)?;
     }
     Ok(())
 }
@@ -209,11 +210,17 @@ fn append_extension(file: &Path, extension: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Writes `bytes` to `file`, making its folder first if need be.
 fn write(file: &Path, bytes: &[u8], summary: &Written) -> io::Result<()> {
     if let Some(parent) = file.parent() {
         fs::create_dir_all(parent)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", parent.display())))?;
     }
+    write_in_folder(file, bytes, summary)
+}
+
+/// Writes `bytes` to `file`, whose folder exists.
+fn write_in_folder(file: &Path, bytes: &[u8], summary: &Written) -> io::Result<()> {
     fs::write(file, bytes)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
     summary.files.fetch_add(1, Ordering::Relaxed);

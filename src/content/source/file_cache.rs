@@ -74,8 +74,13 @@ impl FileStamp {
     /// The stamp of `file` now (following links); `None` where it cannot be had.
     #[cfg(unix)]
     pub(super) fn of(file: &Path) -> Option<FileStamp> {
+        FileStamp::from_metadata(&std::fs::metadata(file).ok()?)
+    }
+
+    /// The stamp in `metadata`, the file system's answer for one file.
+    #[cfg(unix)]
+    pub(super) fn from_metadata(metadata: &std::fs::Metadata) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(file).ok()?;
         let changed = SystemTime::UNIX_EPOCH.checked_add(Duration::new(
             u64::try_from(metadata.ctime()).ok()?,
             u32::try_from(metadata.ctime_nsec()).ok()?,
@@ -92,6 +97,11 @@ impl FileStamp {
     /// Elsewhere every file is read every time.
     #[cfg(not(unix))]
     pub(super) fn of(_file: &Path) -> Option<FileStamp> {
+        None
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn from_metadata(_metadata: &std::fs::Metadata) -> Option<FileStamp> {
         None
     }
 

@@ -5,6 +5,7 @@
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -61,12 +62,16 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
                     Some(*stamp),
                 ));
             }
-            let stamp = FileStamp::of(file);
-            let bytes = match (stamp, known.get(path)) {
-                (Some(current), Some((seen, bytes))) if current == *seen => bytes.clone(),
-                _ => read_unlinked(file)
-                    .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
-                    .into(),
+            let unchanged = known.get(path).and_then(|(seen, bytes)| {
+                let current = FileStamp::of(file)?;
+                (current == *seen).then(|| (current, bytes.clone()))
+            });
+            let (bytes, stamp) = match unchanged {
+                Some((stamp, bytes)) => (bytes, Some(stamp)),
+                None => {
+                    let read = read_unlinked(file);
+                    read.map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+                }
             };
             let stamp = stamp.filter(|stamp| stamp.is_settled(now));
             Ok((
@@ -226,9 +231,11 @@ fn relist(
     Ok(Some((listing, looked_at)))
 }
 
-/// The bytes of `file`, refusing it if it has become a link since the folder was walked
-/// (its links were checked then).
-fn read_unlinked(file: &Path) -> io::Result<Vec<u8>> {
+/// The bytes of `file`, with its stamp as they were read, refusing it if it has become a
+/// link since the folder was walked (its links were checked then). Reads into a buffer
+/// of the size the open file gives, with no copy after: the bytes of a whole tree are
+/// held once, not twice while each is copied.
+fn read_unlinked(file: &Path) -> io::Result<(Arc<[u8]>, Option<FileStamp>)> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -237,9 +244,47 @@ fn read_unlinked(file: &Path) -> io::Result<Vec<u8>> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW);
     }
-    let mut bytes = Vec::new();
-    options.open(file)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    let mut opened = options.open(file)?;
+    let metadata = opened.metadata()?;
+    let stamp = FileStamp::from_metadata(&metadata);
+    let expected = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    let mut bytes: Arc<[u8]> = std::iter::repeat_n(0, expected).collect();
+    let filled = match Arc::get_mut(&mut bytes) {
+        Some(buffer) => fill(&mut opened, buffer)?,
+        None => 0,
+    };
+    let mut more = [0; 1];
+    let grew = loop {
+        match opened.read(&mut more) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            read => break read? > 0,
+        }
+    };
+    if filled == expected && !grew {
+        return Ok((bytes, stamp));
+    }
+    // The file changed while it was read: take what it holds now, with no stamp to trust.
+    let mut all = bytes[..filled].to_vec();
+    if grew {
+        all.extend_from_slice(&more);
+        opened.read_to_end(&mut all)?;
+    }
+    Ok((all.into(), None))
+}
+
+/// Reads from `file` until `buffer` is full or the file ends; how many bytes it read.
+fn fill(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
+    use std::io::Read;
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// `path` below `dir` as a content path with `/` separators.
@@ -270,6 +315,20 @@ mod tests {
     fn contents(files: &[SourceFile]) -> Vec<(String, Vec<u8>)> {
         let contents = files.iter().map(|f| (f.path.clone(), f.bytes.to_vec()));
         contents.collect()
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whatever_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0, 1, 4095, 4096, 4097, 200_000, 3_000_001];
+        for size in sizes {
+            let file = dir.path().join(format!("{size}.md"));
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&file, &bytes).unwrap();
+            let (read, stamp) = read_unlinked(&file).unwrap();
+            assert_eq!(&*read, &bytes[..], "{size} bytes");
+            assert_eq!(stamp, FileStamp::of(&file), "{size} bytes");
+        }
     }
 
     #[test]
