@@ -339,6 +339,63 @@ fn a_scheduled_page_comes_due_under_a_cache() {
     assert_eq!(back.next_publication, Some(due));
 }
 
+/// Without a cache, a load lets go of each page file once its body is rendered, and reads
+/// it again only to place what a later stage finds in it (a broken anchor, a repeated
+/// sentence): placed exactly as when the file is held. A file that changed on disk since
+/// it was read is not misplaced: what the later stages find in it stands on its first
+/// line, without an excerpt.
+#[test]
+fn problems_found_after_a_file_is_let_go_are_placed_from_the_file_read_again() {
+    let tree = Tree::new(options(NOW, false));
+    let said = "The office works with ministries, border police and local groups every day.";
+    let pages = ["about.md", "offices/alpha.md", "offices/beta.md"];
+    for file in pages {
+        let text = fs::read_to_string(tree.path(file)).expect("the file reads");
+        let added = format!("\n\nSee [the start](@/about.md#no-such-heading).\n\n{said}\n");
+        tree.write(file, (text + &added).as_bytes());
+    }
+    let is_late = |d: &Diagnostic| {
+        d.message.contains("is also on") || d.message.contains("no heading with the id")
+    };
+    let load = |files| match Site::load(files, &tree.options) {
+        Ok(_) => panic!("a broken anchor fails the load"),
+        Err(diagnostics) => diagnostics,
+    };
+
+    let files = read_dir(tree.dir.path()).expect("the copy reads");
+    let second_hold = files.clone();
+    let held = load(files);
+    drop(second_hold);
+    let let_go = load(read_dir(tree.dir.path()).expect("the copy reads"));
+    assert_eq!(held, let_go);
+    let late: Vec<&Diagnostic> = let_go.iter().filter(|d| is_late(d)).collect();
+    assert_eq!(late.len(), 6, "{late:#?}");
+    for d in &late {
+        assert!(d.line > 3 && d.source_line.is_some(), "{d:#?}");
+    }
+
+    let files = read_dir(tree.dir.path()).expect("the copy reads");
+    let beta = fs::read_to_string(tree.path("offices/beta.md")).expect("the file reads");
+    tree.write("offices/beta.md", format!("\n{beta}").as_bytes());
+    let changed = load(files);
+    for d in changed.iter().filter(|d| is_late(d)) {
+        if d.file == "offices/beta.md" {
+            assert_eq!((d.line, d.column, &d.source_line), (1, 1, &None), "{d:#?}");
+        } else {
+            // Placed as before (a repeat's message names beta.md's changed place).
+            let place = |d: &Diagnostic| (d.file.clone(), d.line, d.column, d.source_line.clone());
+            assert!(let_go.iter().any(|e| place(e) == place(d)), "{d:#?}");
+        }
+    }
+    let beta_early = |list: &[Diagnostic]| {
+        let early = list
+            .iter()
+            .filter(|d| d.file == "offices/beta.md" && !is_late(d));
+        early.cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(beta_early(&changed), beta_early(&let_go));
+}
+
 #[test]
 fn the_cache_can_move_between_threads() {
     fn send<T: Send + Default>() {}

@@ -148,7 +148,15 @@ impl Loader<'_> {
                         draft.prose = Some(prose);
                         body
                     }
-                    None => Arc::new(render_body(draft, &targets, search_text)),
+                    None => {
+                        let body = render_body(draft, &targets, search_text);
+                        if cache.is_none()
+                            && let Some(source) = Arc::get_mut(&mut draft.source)
+                        {
+                            source.let_go();
+                        }
+                        Arc::new(body)
+                    }
                 };
                 use_body(index, draft, body, cache.is_some())
             })

@@ -73,10 +73,10 @@ impl Entry {
     /// file cache handed them on, or else equal.
     pub(super) fn is_made_from(&self, file: &SourceFile) -> bool {
         let bytes = match &self.parsed {
-            Parsed::Page { source, .. } => &source.file,
-            Parsed::Failed { bytes } => bytes,
+            Parsed::Page { source, .. } => source.file.get(),
+            Parsed::Failed { bytes } => Some(bytes),
         };
-        Arc::ptr_eq(bytes, &file.bytes) || **bytes == *file.bytes
+        bytes.is_some_and(|bytes| Arc::ptr_eq(bytes, &file.bytes) || **bytes == *file.bytes)
     }
 }
 
@@ -215,6 +215,7 @@ mod tests {
         files.push(SourceFile {
             path: "offices/broken.md".to_owned(),
             bytes: b"+++\ntitle = \n+++\n".to_vec().into(),
+            on_disk: None,
         });
         assert!(Site::load_cached(files.clone(), &options(), &mut cache).is_err());
         assert_eq!(kept(&cache), page_files(&files));

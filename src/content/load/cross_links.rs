@@ -55,7 +55,10 @@ impl Loader<'_> {
         }
         let slugs = Slugs(slugs);
         for draft in drafts.iter_mut() {
-            let fm = &draft.source.front;
+            // Stage 5 lets go of the front matter, after this.
+            let Some(fm) = draft.source.front.as_deref() else {
+                continue;
+            };
             let office_country = fm.office.as_ref().map(|o| &o.get_ref().country);
             let themes = self.resolve_all(draft, &slugs, Section::Themes, fm.themes.iter());
             let countries = self.resolve_all(

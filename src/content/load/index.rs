@@ -97,7 +97,11 @@ impl Loader<'_> {
     fn check_aliases(&mut self, drafts: &[Draft], owners: &HashMap<String, String>) {
         let mut alias_owners: HashMap<String, String> = HashMap::new();
         for draft in drafts {
-            for (alias, spanned) in draft.page.aliases.iter().zip(&draft.source.front.aliases) {
+            // Stage 5 lets go of the front matter, after this.
+            let Some(front) = draft.source.front.as_deref() else {
+                continue;
+            };
+            for (alias, spanned) in draft.page.aliases.iter().zip(&front.aliases) {
                 let clash = owners
                     .get(alias)
                     .map(|f| format!("the alias {alias} is already the URL of {f}"))

@@ -22,7 +22,9 @@ mod prose;
 mod tables;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::hash::BuildHasher;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use foldhash::HashSet;
 use jiff::Timestamp;
@@ -64,20 +66,51 @@ struct Draft {
 
 /// A page file's text and front matter, as stage 2 read them.
 struct PageSource {
-    /// The whole file, UTF-8 (stage 2 checked it), shared with the file cache.
-    file: Arc<[u8]>,
+    /// The whole file, UTF-8 (stage 2 checked it), shared with the file cache. A load
+    /// without a cache lets go of it once the body is rendered ([`PageSource::let_go`]),
+    /// so that a large site's files and bodies are never all held at once; it is read
+    /// again only for a diagnostic of a later stage.
+    file: OnceLock<Arc<[u8]>>,
+    /// The file on disk it came from, if any, to read it again.
+    on_disk: Option<PathBuf>,
+    /// A hash of the file let go of, to know the file read again is the same.
+    let_go_of: Option<u64>,
     front_offset: usize,
     body_offset: usize,
-    /// The front matter as written, with spans, for diagnostics of later stages.
-    front: FrontMatter,
+    /// The front matter as written, with spans, for the diagnostics of stages 3 and 4;
+    /// let go of with the file.
+    front: Option<Box<FrontMatter>>,
 }
 
 impl PageSource {
-    /// The whole file, for placing diagnostics and rendering the body.
+    /// The whole file, for placing diagnostics and rendering the body: read again if it
+    /// was let go of. A file that changed since it was loaded reads as empty: what a
+    /// later stage reports of it then stands on its first line, without an excerpt.
     fn text(&self) -> &str {
+        let file = self.file.get_or_init(|| {
+            let again = self.on_disk.as_deref().and_then(SourceFile::read_again);
+            again
+                .filter(|bytes| Some(fingerprint(bytes)) == self.let_go_of)
+                .unwrap_or_else(|| Arc::from(&[][..]))
+        });
         // Stage 2 made this source only from a file that is valid UTF-8.
-        std::str::from_utf8(&self.file).unwrap_or_default()
+        std::str::from_utf8(file).unwrap_or_default()
     }
+
+    /// Lets go of the front matter, and of the file when nothing else holds it (no
+    /// cache) and it can be read again from disk.
+    fn let_go(&mut self) {
+        self.front = None;
+        let held_here = self.file.get().is_some_and(|f| Arc::strong_count(f) == 1);
+        if held_here && self.on_disk.is_some() {
+            self.let_go_of = self.file.take().map(|file| fingerprint(&file));
+        }
+    }
+}
+
+/// A hash of a file's bytes, the same in every run.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(bytes)
 }
 
 impl Draft {

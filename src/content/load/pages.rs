@@ -2,7 +2,7 @@
 //! [`Page`]: its place in the tree from the file name, its front matter, and its section
 //! table checked and turned into plain data.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use toml::Spanned;
 
@@ -107,8 +107,10 @@ impl Loader<'_> {
         let source = PageSource {
             front_offset: split.front_offset,
             body_offset: split.body_offset,
-            file: file.bytes.clone(),
-            front: fm,
+            file: OnceLock::from(file.bytes.clone()),
+            on_disk: file.on_disk.clone(),
+            let_go_of: None,
+            front: Some(Box::new(fm)),
         };
         Some(Draft::new(page, Arc::new(source), kind))
     }

@@ -82,8 +82,28 @@ impl PageProse {
                 prose.long.push(LongSentence { offset, hash });
             }
         }
+        // Made while the file is held: a load without a cache lets go of it after this.
+        if cites_nothing(draft) {
+            let _ = prose.no_source.set(no_source(draft));
+        }
         prose
     }
+}
+
+/// Whether the page must cite a source and cites none: news and projects must (a
+/// translation has its original's kind, and its sources unless it has its own).
+fn cites_nothing(draft: &Draft) -> bool {
+    matches!(draft.page.kind, PageKind::Project(_) | PageKind::NewsItem)
+        && draft.page.sources.is_empty()
+}
+
+fn no_source(draft: &Draft) -> Diagnostic {
+    warning(
+        draft,
+        draft.source.front_offset,
+        "this page cites no source: add a [[sources]] entry (title, publisher, \
+         and a date and url where known) for the facts it gives",
+    )
 }
 
 /// How many times each long sentence's hash occurs across the pages, kept from one load
@@ -178,16 +198,8 @@ impl Loader<'_> {
         self.warn_repeats(&pages, repeats);
         for &(draft, prose) in &pages {
             self.diagnostics.extend(prose.site_talk.iter().cloned());
-            let needs_source = matches!(draft.page.kind, PageKind::Project(_) | PageKind::NewsItem);
-            if needs_source && draft.page.sources.is_empty() {
-                let no_source = prose.no_source.get_or_init(|| {
-                    warning(
-                        draft,
-                        draft.source.front_offset,
-                        "this page cites no source: add a [[sources]] entry (title, publisher, \
-                         and a date and url where known) for the facts it gives",
-                    )
-                });
+            if cites_nothing(draft) {
+                let no_source = prose.no_source.get_or_init(|| no_source(draft));
                 self.diagnostics.push(no_source.clone());
             }
         }

@@ -58,6 +58,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
                     SourceFile {
                         path: path.clone(),
                         bytes,
+                        on_disk: Some(file.clone()),
                     },
                     Some(*stamp),
                 ));
@@ -78,6 +79,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
                 SourceFile {
                     path: path.clone(),
                     bytes,
+                    on_disk: Some(file.clone()),
                 },
                 stamp,
             ))
@@ -235,7 +237,7 @@ fn relist(
 /// link since the folder was walked (its links were checked then). Reads into a buffer
 /// of the size the open file gives, with no copy after: the bytes of a whole tree are
 /// held once, not twice while each is copied.
-fn read_unlinked(file: &Path) -> io::Result<(Arc<[u8]>, Option<FileStamp>)> {
+pub(super) fn read_unlinked(file: &Path) -> io::Result<(Arc<[u8]>, Option<FileStamp>)> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);

@@ -6,7 +6,7 @@ mod file_cache;
 mod folder;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_embed::RustEmbed;
@@ -21,6 +21,17 @@ pub struct SourceFile {
     pub path: String,
     /// Shared with the [`FileCache`] that may hand the same bytes to the next read.
     pub bytes: Arc<[u8]>,
+    /// The file on disk the bytes were read from (a link's target), to read them again
+    /// ([`SourceFile::read_again`]); `None` for the embedded tree.
+    pub on_disk: Option<PathBuf>,
+}
+
+impl SourceFile {
+    /// The file's bytes read again from disk, or `None` when it is not on disk or can no
+    /// longer be read. They may differ from [`SourceFile::bytes`] if it changed since.
+    pub fn read_again(on_disk: &Path) -> Option<Arc<[u8]>> {
+        folder::read_unlinked(on_disk).ok().map(|(bytes, _)| bytes)
+    }
 }
 
 #[derive(RustEmbed)]
@@ -35,6 +46,7 @@ pub fn embedded() -> Vec<SourceFile> {
             EmbeddedContent::get(&path).map(|file| SourceFile {
                 path: path.to_string(),
                 bytes: file.data.into_owned().into(),
+                on_disk: None,
             })
         })
         .collect();

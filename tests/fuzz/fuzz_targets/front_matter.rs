@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         files.push(SourceFile {
             path: path.to_owned(),
             bytes: data.to_vec().into(),
+            on_disk: None,
         });
     }
     let options = LoadOptions {
