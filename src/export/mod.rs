@@ -17,6 +17,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use askama::Template;
 
@@ -139,10 +140,11 @@ fn write_site(site: &Site, assets: &Assets, out: &Path) -> Result<ExportSummary,
     let routes = pages + assets.files.len() + site.media.len();
     let compression = Compression::for_export(routes);
     let written = Written::default();
+    let kinds = Kinds::default();
     let rendered = render::render_with(site, assets, false, |path, resource| {
         let resource = resource.compressed_with(compression);
         write_resource(&file_for(out, path)?, &resource, &written)?;
-        Ok::<_, ExportError>(resource.without_bodies())
+        Ok::<_, ExportError>(kinds.headers_of(&resource))
     })?;
     for (prefix, resource) in &rendered.not_found {
         let file = file_for(out, prefix)?.with_file_name("404.html");
@@ -166,6 +168,25 @@ fn write_site(site: &Site, assets: &Assets, out: &Path) -> Result<ExportSummary,
         bytes: written.bytes.load(Ordering::Relaxed),
         compression,
     })
+}
+
+/// The kinds of route written so far, each as its [`Resource::headers_only`]: all the
+/// header files need of a route, kept for every route until the end (a few, shared, not
+/// one per route).
+#[derive(Default)]
+struct Kinds(Mutex<Vec<Arc<Resource>>>);
+
+impl Kinds {
+    /// The headers of `resource`'s kind.
+    fn headers_of(&self, resource: &Resource) -> Arc<Resource> {
+        let mut kinds = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kind) = kinds.iter().find(|kind| kind.has_headers_of(resource)) {
+            return kind.clone();
+        }
+        let kind = Arc::new(resource.headers_only());
+        kinds.push(kind.clone());
+        kind
+    }
 }
 
 /// Files and bytes written so far, from every rendering thread.

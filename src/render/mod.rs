@@ -136,7 +136,9 @@ pub fn render(
     assets: &Assets,
     live_reload: bool,
 ) -> Result<RenderedSite, askama::Error> {
-    render_with(site, assets, live_reload, |_, resource| Ok(resource))
+    render_with(site, assets, live_reload, |_, resource| {
+        Ok(Arc::new(resource))
+    })
 }
 
 /// Renders `site` as [`render`] does, handing each route to `finish` as soon as it is
@@ -148,7 +150,7 @@ pub fn render_with<E>(
     site: &Site,
     assets: &Assets,
     live_reload: bool,
-    finish: impl Fn(&str, Resource) -> Result<Resource, E> + Sync,
+    finish: impl Fn(&str, Resource) -> Result<Arc<Resource>, E> + Sync,
 ) -> Result<RenderedSite, E>
 where
     E: From<askama::Error> + Send,
@@ -158,7 +160,7 @@ where
     ctx.rank_every_related_page();
     let made = |(path, mime, cache, body): RawRoute| -> Result<(String, Arc<Resource>), E> {
         let resource = finish(&path, Resource::new(mime, cache, body))?;
-        Ok((path, Arc::new(resource)))
+        Ok((path, resource))
     };
     let jobs: Vec<(&Page, &str)> = site
         .originals()
