@@ -18,7 +18,8 @@ const MIN_WORDS: usize = 10;
 /// On this many pages or more, a sentence is repeated.
 const MAX_PAGES: usize = 3;
 
-/// Phrases of a sentence that talks about the site rather than its subject.
+/// Phrases of a sentence that talks about the site rather than its subject. Each says
+/// "not" or "n't", so a sentence without either is passed over after one search.
 const SITE_TALK: [&str; 12] = [
     "this site does not",
     "this site doesn't",
@@ -67,7 +68,9 @@ impl PageProse {
         for sentence in sentences {
             let text = normalise(&sentence.text);
             let offset = draft.source.body_offset + sentence.offset;
-            if let Some(phrase) = SITE_TALK.iter().find(|p| text.contains(*p)) {
+            let negated = text.contains("not") || text.contains("n't");
+            let site_talk = negated.then(|| SITE_TALK.iter().find(|p| text.contains(*p)));
+            if let Some(phrase) = site_talk.flatten() {
                 prose.site_talk.push(warning(
                     draft,
                     offset,
@@ -304,4 +307,16 @@ fn normalise(sentence: &str) -> String {
         words.push_str(word);
     }
     words.trim_end_matches(['.', '!', '?', '…']).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_phrase_of_site_talk_is_negated() {
+        for phrase in SITE_TALK {
+            assert!(phrase.contains("not") || phrase.contains("n't"), "{phrase}");
+        }
+    }
 }
