@@ -141,8 +141,8 @@ fn write_site(site: &Site, assets: &Assets, out: &Path) -> Result<ExportSummary,
     let compression = Compression::for_export(routes);
     let written = Written::default();
     let kinds = Kinds::default();
-    let rendered = render::render_with(site, assets, false, |path, resource| {
-        let resource = resource.compressed_with(compression);
+    let rendered = render::render_with(site, assets, false, |path, mime, cache, body| {
+        let resource = Resource::without_etags(mime, cache, body).compressed_with(compression);
         write_resource(&file_for(out, path)?, &resource, &written)?;
         Ok::<_, ExportError>(kinds.headers_of(&resource))
     })?;

@@ -136,21 +136,22 @@ pub fn render(
     assets: &Assets,
     live_reload: bool,
 ) -> Result<RenderedSite, askama::Error> {
-    render_with(site, assets, live_reload, |_, resource| {
-        Ok(Arc::new(resource))
+    render_with(site, assets, live_reload, |_, mime, cache, body| {
+        Ok(Arc::new(Resource::new(mime, cache, body)))
     })
 }
 
-/// Renders `site` as [`render`] does, handing each route to `finish` as soon as it is
-/// made, on the thread that made it, and keeping what `finish` returns: the whole
-/// resource to serve it, or (for an export that writes each route out at once) only its
-/// headers, so that no more than a few pages are in memory at a time. The 404 pages are
+/// Renders `site` as [`render`] does, handing each route (path, content type, cache
+/// policy, body) to `finish` as soon as it is made, on the thread that made it, and
+/// keeping the resource `finish` makes of it: the whole resource to serve it, or (for an
+/// export that writes each route out at once) only its headers, so that no more than a
+/// few pages are in memory at a time. The 404 pages are
 /// kept whole.
 pub fn render_with<E>(
     site: &Site,
     assets: &Assets,
     live_reload: bool,
-    finish: impl Fn(&str, Resource) -> Result<Arc<Resource>, E> + Sync,
+    finish: impl Fn(&str, &'static str, CachePolicy, Vec<u8>) -> Result<Arc<Resource>, E> + Sync,
 ) -> Result<RenderedSite, E>
 where
     E: From<askama::Error> + Send,
@@ -159,7 +160,7 @@ where
     // Ranked here, in parallel, rather than by the first page that needs it.
     ctx.rank_every_related_page();
     let made = |(path, mime, cache, body): RawRoute| -> Result<(String, Arc<Resource>), E> {
-        let resource = finish(&path, Resource::new(mime, cache, body))?;
+        let resource = finish(&path, mime, cache, body)?;
         Ok((path, resource))
     };
     let jobs: Vec<(&Page, &str)> = site

@@ -47,12 +47,24 @@ impl Resource {
                 .expect("quoted hex digits are a header value")
         };
         Resource {
-            content_type: http::HeaderValue::from_str(content_type)
-                .unwrap_or_else(|_| http::HeaderValue::from_static("application/octet-stream")),
-            cache,
             etag: etag_value(""),
             etag_gzip: etag_value("-gz"),
             etag_brotli: etag_value("-br"),
+            ..Resource::without_etags(content_type, cache, body)
+        }
+    }
+
+    /// [`Resource::new`] with empty ETags, for an export: files carry none, and the web
+    /// server that sends them makes its own.
+    pub fn without_etags(content_type: &str, cache: CachePolicy, body: Vec<u8>) -> Resource {
+        let none = http::HeaderValue::from_static("");
+        Resource {
+            content_type: http::HeaderValue::from_str(content_type)
+                .unwrap_or_else(|_| http::HeaderValue::from_static("application/octet-stream")),
+            cache,
+            etag: none.clone(),
+            etag_gzip: none.clone(),
+            etag_brotli: none,
             compressible: content_type.starts_with("text/")
                 || content_type.contains("xml")
                 || content_type.contains("json")
