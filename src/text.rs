@@ -128,7 +128,15 @@ pub type SortKey = Vec<(u32, u32)>;
 /// (`é` just after `e`), digits before letters, other characters first.
 pub fn sort_key(text: &str, lang: &str) -> SortKey {
     let letters = alphabet(lang);
-    let position = |c: char| letters.chars().position(|l| l == c).map(|p| p as u32);
+    // Where each ASCII letter stands, looked up rather than searched for.
+    let mut ascii = [None; 128];
+    for (p, l) in (0u32..).zip(letters.chars()).filter(|(_, l)| l.is_ascii()) {
+        ascii[l as usize].get_or_insert(p);
+    }
+    let position = |c: char| match ascii.get(c as usize) {
+        Some(p) => *p,
+        None => letters.chars().position(|l| l == c).map(|p| p as u32),
+    };
     lowercase(text, lang)
         .chars()
         .filter(|c| !is_mark(*c))
