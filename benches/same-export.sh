@@ -6,8 +6,9 @@
 #
 # Exports, with each binary: the embedded site, content/ and tests/fixtures/site (or the
 # folders given), each with and without --drafts. The base commit is checked out in a
-# temporary git worktree and built into the same target folder (only this crate
-# recompiles). Exits 1 and prints the differing files when any export differs.
+# temporary git worktree and built into a target folder of its own, `same-export-base`
+# under the usual one (all dependencies the first time, then only this crate). Exits 1 and
+# prints the differing files when any export differs, 2 when the two binaries are one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,14 +22,21 @@ cleanup() { git worktree remove --force "$work/base-tree" 2>/dev/null || true; r
 trap cleanup EXIT
 
 # Where cargo puts the binary, asked of cargo rather than assumed.
-binary_of() { # $1: crate folder
-  (cd "$1" && "$root/.ci/wbt-site-binary")
+binary_of() { # $1: crate folder, $2: target folder
+  (cd "$1" && CARGO_TARGET_DIR=$2 "$root/.ci/wbt-site-binary")
 }
 
 git worktree add --quiet --detach "$work/base-tree" "$base"
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cp "$(binary_of "$work/base-tree")" "$work/base"
-cp "$(binary_of .)" "$work/head"
+target=${CARGO_TARGET_DIR:-$PWD/target}
+# The base builds in a folder of its own: built into the same folder, the two trees share
+# cargo's record of the crate, and cargo took the working tree for built when the base's
+# binary was in place (every export then matched, proving nothing).
+cp "$(binary_of "$work/base-tree" "$target/same-export-base")" "$work/base"
+cp "$(binary_of . "$target")" "$work/head"
+if cmp -s "$work/base" "$work/head"; then
+  echo "same-export: the base and working-tree binaries are byte-identical: nothing to compare" >&2
+  exit 2
+fi
 
 status=0
 for which in base head; do
