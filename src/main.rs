@@ -54,8 +54,8 @@ fn configure_allocator() {
 /// Makes the allocator keep freed memory for 5 ms, for `build` and `check`: long enough
 /// that the buffers each page is rendered and compressed in are used again rather than
 /// faulted in afresh, short enough that what one stage frees is given back before the
-/// next stage grows. On the 10,000-page tree, `build` peaks at 147-151 MB this way, at
-/// 177-189 MB with mimalloc's default of a second (no faster), and takes a quarter longer
+/// next stage grows. On the 10,000-page tree, `build` peaks at 144-147 MB this way, at
+/// 173-185 MB with mimalloc's default of a second (no faster), and takes a quarter longer
 /// purging at once.
 fn configure_allocator_for_batch() {
     set_purge_delay(5);
