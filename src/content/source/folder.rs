@@ -1,18 +1,19 @@
-//! Reading a content folder on disk: the walk, which follows links only inside the
-//! folder; a [`FileCache`], which lets a re-read of the same folder (`serve --watch`)
-//! skip the files that have not changed since; and, when the watcher names what changed,
-//! a re-read that looks at those paths alone.
+//! Reading a content folder on disk: the files `walk` lists, each read whole, through a
+//! [`FileCache`], which lets a re-read of the same folder (`serve --watch`) skip the
+//! files that have not changed since, or, when the watcher names what changed, look at
+//! those paths alone.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
-use super::file_cache::{FileCache, FileStamp, Listing};
-use super::{SourceFile, is_ignored};
+use super::SourceFile;
+use super::file_cache::{FileCache, FileStamp};
+use super::walk::{relist, walk};
 
 /// [`read_dir`](super::read_dir), taking the bytes of each file that has not changed
 /// since `cache` saw it from there instead of reading it again; `cache` is left holding
@@ -97,142 +98,6 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
     Ok(read.into_iter().map(|(file, _)| file).collect())
 }
 
-/// What a walk of the content folder found.
-struct Walked {
-    /// Every file, in the walk's order.
-    files: Listing,
-    /// Whether a link was followed: then a change to its target is named by the watcher
-    /// at the target's path, not the link's, and only a whole walk sees it.
-    links: bool,
-}
-
-/// Every file at or under `start` (inside `dir`, whose canonical path is `root`).
-///
-/// The folder is a jail: a symbolic link (to a file or a folder) is followed only when
-/// its target lies inside `dir`; one that leads out, or into a loop, is refused, and the
-/// walk fails naming every such link and its target.
-fn walk(dir: &Path, root: &Path, start: &Path) -> io::Result<Walked> {
-    let mut walked = Walked {
-        files: Vec::new(),
-        links: false,
-    };
-    let mut refused = Vec::new();
-    let mut entries = walkdir::WalkDir::new(start).follow_links(true).into_iter();
-    while let Some(entry) = entries.next() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let at = error.path().map_or(String::new(), |p| relative_to(dir, p));
-                refused.push(match error.loop_ancestor() {
-                    Some(ancestor) => format!(
-                        "{at}: a link that loops back to {}: remove it",
-                        ancestor.display()
-                    ),
-                    None => format!("{at}: {error}"),
-                });
-                continue;
-            }
-        };
-        let relative = relative_to(dir, entry.path());
-        if is_ignored(&relative) {
-            if entry.file_type().is_dir() {
-                entries.skip_current_dir();
-            }
-            continue;
-        }
-        // A path without a link in it stays inside: only a link's target needs checking
-        // (a folder reached through a link was checked as that link's entry), and a
-        // linked file is read at its target.
-        let file = if entry.path_is_symlink() {
-            // The content folder itself may be a link: the watcher names paths under it.
-            walked.links |= entry.depth() > 0 || start != dir;
-            let target = entry.path().canonicalize()?;
-            if !target.starts_with(root) {
-                refused.push(format!(
-                    "{relative} links to {}, outside the content folder: links may only point inside it",
-                    target.display()
-                ));
-                if entry.file_type().is_dir() {
-                    entries.skip_current_dir();
-                }
-                continue;
-            }
-            target
-        } else {
-            entry.path().to_owned()
-        };
-        if entry.file_type().is_file() {
-            walked.files.push((relative, file));
-        }
-    }
-    if !refused.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            refused.join("\n"),
-        ));
-    }
-    Ok(walked)
-}
-
-/// `listing` (a walk of `dir` without links) brought up to date by walking again only the
-/// `changed` paths, with the content paths of the files that walk found. `None` when only
-/// a whole walk will do: a path outside `dir` or the folder itself, or a link found.
-fn relist(
-    dir: &Path,
-    root: &Path,
-    mut listing: Listing,
-    changed: &[PathBuf],
-) -> io::Result<Option<(Listing, HashSet<String>)>> {
-    let mut looked_at = HashSet::new();
-    let absolute = std::path::absolute(dir)?;
-    let mut relative_paths = Vec::with_capacity(changed.len());
-    for path in changed {
-        // The watcher names paths below the folder as it was given, or made absolute.
-        let below = path
-            .strip_prefix(dir)
-            .or_else(|_| path.strip_prefix(&absolute));
-        let Ok(below) = below else {
-            return Ok(None);
-        };
-        let plain = below
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-        if below.as_os_str().is_empty() || !plain {
-            return Ok(None);
-        }
-        let path = dir.join(below);
-        let relative = relative_to(dir, &path);
-        if !is_ignored(&relative) {
-            relative_paths.push((relative, path));
-        }
-    }
-    let is_under = |file: &str, changed: &str| {
-        file.strip_prefix(changed)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
-    listing.retain(|(file, _)| {
-        !relative_paths
-            .iter()
-            .any(|(changed, _)| is_under(file, changed))
-    });
-    for (_, path) in &relative_paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            continue;
-        }
-        let walked = walk(dir, root, path)?;
-        if walked.links {
-            return Ok(None);
-        }
-        for (file, at) in walked.files {
-            if looked_at.insert(file.clone()) {
-                listing.push((file, at));
-            }
-        }
-    }
-    listing.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Some((listing, looked_at)))
-}
-
 /// The bytes of `file`, with its stamp as they were read, refusing it if it has become a
 /// link since the folder was walked (its links were checked then). Reads into a buffer
 /// of the size the open file gives, with no copy after: the bytes of a whole tree are
@@ -289,20 +154,12 @@ fn fill(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// `path` below `dir` as a content path with `/` separators.
-fn relative_to(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
     use std::time::Duration;
+
+    use std::path::PathBuf;
 
     use super::*;
     use crate::content::source::file_cache::SETTLED;

@@ -4,6 +4,7 @@
 
 mod file_cache;
 mod folder;
+mod walk;
 
 use std::io;
 use std::path::{Path, PathBuf};
