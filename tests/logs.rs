@@ -176,3 +176,62 @@ fn the_log_format_comes_from_the_environment_too() {
         "{line}"
     );
 }
+
+/// Serving threads hold their access lines back and write them in batches: a line must
+/// still reach the log as soon as the server has nothing else to do, and under a burst
+/// every line must arrive, whole.
+#[tokio::test]
+async fn access_lines_arrive_while_serving_and_whole_under_a_burst() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--content")
+        .arg(fixture("site"))
+        .env_remove("RUST_LOG")
+        .env_remove("WBT_LOG_FORMAT");
+    let server = Server::start(command);
+
+    // One request on an idle server: its line is written without waiting for more.
+    assert_eq!(server.get("/about/?alone").await.status(), 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !server.log_so_far().contains("\"query\":\"alone\"") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the access line of a lone request was still held back after 5 s: {}",
+            server.log_so_far()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // A burst larger than what a thread holds (32 KiB): every line, each one whole.
+    let client = common::client();
+    let requests = 600;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..requests {
+        let (client, base) = (client.clone(), server.base.clone());
+        let path = ["/about/", "/offices/", "/no-such-page/"][n % 3];
+        tasks.spawn(async move {
+            let reply = client.get(format!("{base}{path}?n={n}")).send().await;
+            reply.expect("the server answers").status().as_u16()
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        let status = status.expect("the request task ends");
+        assert!([200, 404].contains(&status), "{status}");
+    }
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    let mut seen = vec![0; requests];
+    for line in log.lines() {
+        let line: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a torn or mixed line ({e}): {line}"));
+        if let Some(n) = line["query"].as_str().and_then(|q| q.strip_prefix("n=")) {
+            seen[n.parse::<usize>().unwrap()] += 1;
+        }
+    }
+    let wrong: Vec<_> = (0..requests).filter(|&n| seen[n] != 1).collect();
+    assert!(
+        wrong.is_empty(),
+        "requests without exactly one line: {wrong:?}"
+    );
+}

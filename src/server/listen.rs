@@ -129,8 +129,11 @@ pub fn run(
         let thread = std::thread::Builder::new()
             .name(format!("wbt-server-{index}"))
             .spawn(move || -> io::Result<()> {
+                // Access lines go out in batches, whenever the thread runs out of work.
+                crate::logging::hold_lines_on_this_thread();
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
+                    .on_thread_park(crate::logging::write_held_lines)
                     .build()?;
                 runtime.block_on(async move {
                     let signals = signals.map(|(stop, draining, drain)| {

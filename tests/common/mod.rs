@@ -7,7 +7,7 @@ pub mod nginx;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -128,7 +128,9 @@ pub struct Server {
     pub stdout: BufReader<std::process::ChildStdout>,
     /// Reads the server's stderr as it comes, to its end: a pipe nobody reads fills
     /// after a few hundred access-log lines, and the server then blocks on the next.
-    stderr: Option<std::thread::JoinHandle<String>>,
+    stderr: Option<std::thread::JoinHandle<()>>,
+    /// What the server has logged so far.
+    log: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Server {
@@ -148,10 +150,15 @@ impl Server {
             .expect("the binary starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut err = child.stderr.take().expect("stderr is piped");
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut err, &mut text).ok();
-            text
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = std::thread::spawn({
+            let log = log.clone();
+            move || {
+                let mut chunk = [0; 8192];
+                while let Ok(read @ 1..) = std::io::Read::read(&mut err, &mut chunk) {
+                    log.lock().unwrap().extend_from_slice(&chunk[..read]);
+                }
+            }
         });
         let mut line = String::new();
         stdout.read_line(&mut line).expect("a first line");
@@ -166,7 +173,13 @@ impl Server {
             base,
             stdout,
             stderr: Some(stderr),
+            log,
         }
+    }
+
+    /// What the server has logged to stderr so far, while it runs.
+    pub fn log_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
     }
 
     /// `GET path` on the server (redirects are not followed).
@@ -227,11 +240,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
-                let stderr = self
-                    .stderr
-                    .take()
-                    .map(|reader| reader.join().unwrap_or_default());
-                return (status.code(), stderr.unwrap_or_default());
+                if let Some(reader) = self.stderr.take() {
+                    let _ = reader.join();
+                }
+                return (status.code(), self.log_so_far());
             }
             assert!(
                 Instant::now() < deadline,
