@@ -1,7 +1,38 @@
 //! Text by the rules of its language: lower and upper case (Turkish and Azerbaijani dot
 //! their i: `İ` ↔ `i`, `I` ↔ `ı`), ASCII folding for slugs (`Iğdır` → `igdir`), and
-//! sort keys that follow each alphabet (Turkish `ç` after `c`, `ı` before `i`). Pure
-//! functions on strings; knows nothing of pages.
+//! sort keys that follow each alphabet (Turkish `ç` after `c`, `ı` before `i`), and the
+//! `{name}` placeholders of interface strings. Pure functions on strings; knows nothing of
+//! pages.
+
+/// `pattern` with each `{name}` of `values` replaced by its value, in one pass: a value is
+/// never searched for placeholders itself (a search for `{count}` stays as typed), and a
+/// `{…}` not named in `values` stays as it is.
+pub fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(pattern.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = values.iter().find(|(n, _)| *n == name)?;
+            Some((value, close))
+        });
+        match named {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 /// Languages whose dotted and dotless i are two letters.
 fn dots_its_i(lang: &str) -> bool {
@@ -159,6 +190,28 @@ pub fn sort_key(text: &str, lang: &str) -> SortKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_replaces_named_placeholders_once_and_leaves_the_rest() {
+        let values = [("count", "3"), ("query", "{count} and {x}")];
+        assert_eq!(
+            fill("{count} results for “{query}”", &values),
+            "3 results for “{count} and {x}”"
+        );
+        assert_eq!(
+            fill(
+                "{day}. {month} {year}.",
+                &[("day", "5"), ("month", "mart"), ("year", "2024")]
+            ),
+            "5. mart 2024."
+        );
+        assert_eq!(fill("a {b} {c", &[("c", "x")]), "a {b} {c");
+        assert_eq!(
+            fill("{page}/{pages}", &[("page", "1"), ("pages", "2")]),
+            "1/2"
+        );
+        assert_eq!(fill("", &[]), "");
+    }
 
     #[test]
     fn turkish_dots_its_i_in_both_directions() {

@@ -119,10 +119,11 @@ impl UiStrings {
             Precision::Month => &self.date_month,
             Precision::Day => &self.date_day,
         };
-        pattern
-            .replace("{day}", &day.day().to_string())
-            .replace("{month}", month)
-            .replace("{year}", &day.year().to_string())
+        let (number, year) = (day.day().to_string(), day.year().to_string());
+        crate::text::fill(
+            pattern,
+            &[("day", &number), ("month", month), ("year", &year)],
+        )
     }
 
     /// A whole number with its digits grouped: `26,358,336`.
@@ -142,7 +143,7 @@ impl UiStrings {
     pub fn budget(&self, budget: &Budget) -> String {
         let amount = format!("{} {}", budget.currency, self.number(budget.amount));
         if budget.about {
-            self.about_amount.replace("{amount}", &amount)
+            crate::text::fill(&self.about_amount, &[("amount", &amount)])
         } else {
             amount
         }

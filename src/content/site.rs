@@ -106,9 +106,17 @@ impl Site {
 
     /// The URL path of `key` for a visitor reading `lang`.
     pub fn url(&self, key: &str, lang: &str) -> Option<String> {
-        match self.localized(key, lang)? {
-            (page, false) => Some(page.path.clone()),
-            (page, true) => Some(format!("{}{}", self.lang_prefix(lang), page.path)),
+        let (page, fallback) = self.localized(key, lang)?;
+        Some(self.url_of(page, fallback, lang))
+    }
+
+    /// The URL path of `page`, as [`Site::localized`] found it for `lang`: its own, or
+    /// under the prefix of `lang` when it stands in for a missing translation.
+    pub fn url_of(&self, page: &Page, fallback: bool, lang: &str) -> String {
+        if fallback {
+            format!("{}{}", self.lang_prefix(lang), page.path)
+        } else {
+            page.path.clone()
         }
     }
 

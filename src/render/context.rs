@@ -2,12 +2,12 @@
 //! (which pages name a theme or a country), and links to pages as listings show them.
 //! Knows nothing of HTTP.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashMapExt};
 
 use super::related::RelatedIndex;
-use super::templates::Link;
+use super::templates::{Link, SiteFrame};
 use crate::assets::Assets;
 use crate::content::{Page, PageKind, Section, Site, UiStrings};
 use crate::text::{self, SortKey};
@@ -23,6 +23,8 @@ pub(super) struct Context<'a> {
     topics: OnceLock<Topics<'a>>,
     pub(super) has_kosovo: bool,
     related: OnceLock<RelatedIndex<'a>>,
+    /// The frame of every page, by language (in the order of `site.languages`).
+    frames: Vec<OnceLock<Arc<SiteFrame>>>,
 }
 
 /// Theme or country key -> originals that name it, in section listing order.
@@ -45,6 +47,18 @@ impl<'a> Context<'a> {
             topics: OnceLock::new(),
             has_kosovo,
             related: OnceLock::new(),
+            frames: site.languages.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// What is the same on every page in `lang`, made once per language.
+    pub(super) fn frame(&self, lang: &str) -> Arc<SiteFrame> {
+        let place = self.site.languages.iter().position(|l| l.code == lang);
+        match place.and_then(|place| self.frames.get(place)) {
+            Some(frame) => frame
+                .get_or_init(|| Arc::new(self.site_frame(lang)))
+                .clone(),
+            None => Arc::new(self.site_frame(lang)),
         }
     }
 
@@ -139,7 +153,7 @@ impl<'a> Context<'a> {
         };
         Some(Link {
             title: page.title.clone(),
-            href: self.site.url(key, lang)?,
+            href: self.site.url_of(page, fallback, lang),
             description: page.description.clone(),
             meta,
             lang: fallback.then(|| page.lang.clone()),

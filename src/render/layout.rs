@@ -6,6 +6,7 @@
 use super::context::Context;
 use super::templates::{Alternate, Crumb, Layout, MenuItem, Navigation, Share, SiteFrame};
 use crate::content::{Page, PageKind, Section, UiStrings, urls};
+use crate::text;
 
 /// The image shared pages show (`og:image`), under `static/`: 1200 × 630 pixels, made
 /// from `share.svg`, which says how.
@@ -26,7 +27,7 @@ impl<'a> Context<'a> {
         let x_default = (alternates.iter().filter(|a| a.translated).count() > 1)
             .then(|| alternates.first().map(|a| a.absolute.clone()))
             .flatten();
-        let site_title = self.site_title(lang);
+        let frame = self.frame(lang);
         let locale_alternates = alternates
             .iter()
             .filter(|a| a.translated && !a.current)
@@ -44,14 +45,14 @@ impl<'a> Context<'a> {
                 locale: og_locale(lang),
                 locale_alternates,
                 image: format!("{}{}", site.base_url, self.assets.url(SHARE_IMAGE)),
-                image_alt: site_title.clone(),
+                image_alt: frame.title.clone(),
             },
             json_ld: self.structured_data(
                 shown,
                 lang,
                 &format!("{}{canonical_path}", site.base_url),
             ),
-            site: self.site_frame(lang, site_title),
+            site: frame,
             title: shown.title.clone(),
             description: shown.description.clone(),
             is_home: matches!(shown.kind, PageKind::Home(_)),
@@ -71,9 +72,10 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// What is the same on every page in `lang`, `site_title` its site title.
-    fn site_frame(&self, lang: &str, site_title: String) -> SiteFrame {
+    /// What is the same on every page in `lang` (see [`Context::frame`]).
+    pub(super) fn site_frame(&self, lang: &str) -> SiteFrame {
         let site = self.site;
+        let site_title = self.site_title(lang);
         let feed_title = match self.link(&Section::News.index_key(), lang) {
             Some(news) => format!("{} · {site_title}", news.title),
             None => site_title.clone(),
@@ -138,7 +140,7 @@ impl<'a> Context<'a> {
             .iter()
             .filter_map(|entry| {
                 let target = entry.page.get_ref();
-                let link = self.link(target, lang)?;
+                let (page, fallback) = site.localized(target, lang)?;
                 let target_page = site.page(target, site.default_language())?;
                 let current = if *target == shown.key {
                     Some("page")
@@ -149,8 +151,8 @@ impl<'a> Context<'a> {
                     None
                 };
                 Some(MenuItem {
-                    label: link.title,
-                    href: link.href,
+                    label: page.title.clone(),
+                    href: site.url_of(page, fallback, lang),
                     current,
                 })
             })
@@ -169,11 +171,11 @@ impl<'a> Context<'a> {
         });
         if let Some(section) = shown.section
             && !matches!(shown.kind, PageKind::SectionIndex(_))
-            && let Some(link) = self.link(&section.index_key(), lang)
+            && let Some((index, fallback)) = self.site.localized(&section.index_key(), lang)
         {
             breadcrumbs.push(Crumb {
-                label: link.title,
-                href: link.href,
+                label: index.title.clone(),
+                href: self.site.url_of(index, fallback, lang),
             });
         }
         breadcrumbs
@@ -187,7 +189,7 @@ fn banner(shown: &Page, ui: &UiStrings) -> Option<String> {
     } else if shown.scheduled {
         shown
             .date
-            .map(|d| ui.scheduled_banner.replace("{date}", &ui.date(d)))
+            .map(|d| text::fill(&ui.scheduled_banner, &[("date", &ui.date(d))]))
     } else {
         None
     }

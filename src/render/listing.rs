@@ -10,6 +10,7 @@ use super::project_filters::ProjectQuery;
 use super::templates::*;
 use crate::content::urls::{PAGE_SIZE, listing_page_path};
 use crate::content::{Page, Section};
+use crate::text;
 
 /// Page `n` of `pages`, with the paths of its neighbours.
 pub(super) fn pagination(
@@ -19,12 +20,16 @@ pub(super) fn pagination(
     path_of: impl Fn(usize) -> String,
 ) -> Option<Pagination> {
     (pages > 1).then(|| Pagination {
-        label: label_pattern
-            .replace("{page}", &n.to_string())
-            .replace("{pages}", &pages.to_string()),
+        label: page_of(label_pattern, n, pages),
         prev: (n > 1).then(|| path_of(n - 1)),
         next: (n < pages).then(|| path_of(n + 1)),
     })
+}
+
+/// "Page 2 of 5" in the words of `pattern` (`{page}`, `{pages}`).
+fn page_of(pattern: &str, n: usize, pages: usize) -> String {
+    let (n, pages) = (n.to_string(), pages.to_string());
+    text::fill(pattern, &[("page", &n), ("pages", &pages)])
 }
 
 /// `items` cut into listing pages (one empty page when there are none).
@@ -65,13 +70,7 @@ impl Context<'_> {
             let mut layout = self.layout(shown, lang, fallback, &canonical);
             let ui = layout.ui;
             if n > 1 {
-                layout.title = format!(
-                    "{} ({})",
-                    shown.title,
-                    ui.page_of
-                        .replace("{page}", &n.to_string())
-                        .replace("{pages}", &pages.to_string())
-                );
+                layout.title = format!("{} ({})", shown.title, page_of(&ui.page_of, n, pages));
             }
             let pagination = pagination(&ui.page_of, n, pages, page_path);
             layout.prev = pagination.as_ref().and_then(|p| p.prev.clone());

@@ -164,7 +164,7 @@ impl Context<'_> {
                     .map_or_else(|| wanted.clone(), |(label, _)| label.clone());
                 known &= self.is_known(facet, wanted, &projects);
                 filters.active.push((
-                    ui.remove_filter.replace("{value}", &label),
+                    text::fill(&ui.remove_filter, &[("value", &label)]),
                     format!("{base}{}", query.with(facet, None)),
                 ));
             }

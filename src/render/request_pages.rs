@@ -15,6 +15,7 @@ use crate::assets::Assets;
 use crate::content::{Section, Site};
 use crate::live_reload;
 use crate::search::{MAX_QUERY_CHARS, SearchIndex};
+use crate::text;
 
 /// One search result as the page lists it.
 #[derive(Clone, Debug)]
@@ -175,7 +176,7 @@ impl RequestPages {
         }
         let summary = summary(ui, &results);
         let none = (results.total == 0 && !results.query.is_empty())
-            .then(|| ui.search_none.replace("{query}", &results.query));
+            .then(|| text::fill(&ui.search_none, &[("query", &results.query)]));
         let sections = Section::ALL
             .iter()
             .filter_map(|s| ctx.link(&s.index_key(), lang))
@@ -187,8 +188,8 @@ impl RequestPages {
             summary,
             none,
             shortened: results.shortened.then(|| {
-                ui.search_shortened
-                    .replace("{max}", &MAX_QUERY_CHARS.to_string())
+                let max = MAX_QUERY_CHARS.to_string();
+                text::fill(&ui.search_shortened, &[("max", &max)])
             }),
             items: results
                 .hits
@@ -223,10 +224,13 @@ fn summary(ui: &crate::content::UiStrings, results: &crate::search::Results) -> 
     match results.total {
         _ if results.query.is_empty() => ui.search_empty.clone(),
         0 => String::new(),
-        1 => ui.search_result_one.replace("{query}", &results.query),
-        total => ui
-            .search_results
-            .replace("{count}", &ui.number(total as u64))
-            .replace("{query}", &results.query),
+        1 => text::fill(&ui.search_result_one, &[("query", &results.query)]),
+        total => {
+            let count = ui.number(total as u64);
+            text::fill(
+                &ui.search_results,
+                &[("count", &count), ("query", &results.query)],
+            )
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! The askama template structs: one base layout and one struct per page kind. Templates
 //! live in `templates/` and are compiled into the binary.
 
+use std::sync::Arc;
+
 use askama::Template;
 
 use super::office_map::OfficeMap;
@@ -114,7 +116,7 @@ pub struct Layout<'a> {
     pub lang: String,
     pub ui: &'a UiStrings,
     /// What is the same on every page in `lang`.
-    pub site: SiteFrame,
+    pub site: Arc<SiteFrame>,
     pub share: Share,
     /// schema.org JSON-LD, escaped to stay inside its `<script>`.
     pub json_ld: Option<String>,
