@@ -28,23 +28,31 @@ impl Block {
         self.text.push_str(piece);
     }
 
-    /// The block's sentences; empties the block.
+    /// The block's sentences; empties the block. A sentence ends at `.`, `!`, `?` or `…`
+    /// before white space or the end of the block.
     fn flush(&mut self, into: &mut Vec<Sentence>) {
         let text = std::mem::take(&mut self.text);
         let starts = std::mem::take(&mut self.starts);
         let offset_at = |index: usize| {
-            starts
-                .iter()
-                .take_while(|(start, _)| *start <= index)
-                .last()
-                .map_or(0, |(start, offset)| offset + (index - start))
+            // The last piece starting at or before `index` (pieces are in text order).
+            match starts.partition_point(|(start, _)| *start <= index) {
+                0 => 0,
+                after => {
+                    let (start, offset) = starts[after - 1];
+                    offset + (index - start)
+                }
+            }
         };
+        let bytes = text.as_bytes();
         let mut begin = 0;
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            let at_end = chars.peek().is_none_or(|(_, next)| next.is_whitespace());
-            if matches!(c, '.' | '!' | '?' | '…') && at_end {
-                let end = i + c.len_utf8();
+        for (i, byte) in bytes.iter().enumerate() {
+            // `…` is E2 80 A6 in UTF-8; the others are ASCII.
+            let end = match byte {
+                b'.' | b'!' | b'?' => i + 1,
+                0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA6]) => i + 3,
+                _ => continue,
+            };
+            if text[end..].chars().next().is_none_or(char::is_whitespace) {
                 push_sentence(&text, begin, end, &offset_at, into);
                 begin = end;
             }

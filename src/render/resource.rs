@@ -185,31 +185,44 @@ impl std::fmt::Display for Compression {
 /// `body` as gzip, from libdeflate, which compresses a whole buffer at once: at level 1 a
 /// 12 KB page in 54 µs to a quarter of its size, where zlib-rs takes 71 µs to a third.
 /// Each thread keeps its compressor for the level it last used: making one allocates
-/// and frees its hash tables (hundreds of KB) for every body.
+/// and frees its hash tables (hundreds of KB) for every body. It keeps its output buffer
+/// too, so that a body costs one allocation of the size it compressed to, not a cleared
+/// buffer of the worst case shrunk afterwards.
 fn gzip(body: &[u8], level: u32) -> Option<Vec<u8>> {
-    thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<(u32, libdeflater::Compressor)>> =
-            const { std::cell::RefCell::new(None) };
+    const KEPT_OUT_BYTES: usize = 256 * 1024;
+    struct Kept {
+        level: u32,
+        compressor: libdeflater::Compressor,
+        out: Vec<u8>,
     }
-    COMPRESSOR.with_borrow_mut(|kept| {
-        let compressor = match kept {
-            Some((kept_level, compressor)) if *kept_level == level => compressor,
+    thread_local! {
+        static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
+    }
+    KEPT.with_borrow_mut(|kept| {
+        let kept = match kept {
+            Some(kept) if kept.level == level => kept,
             _ => {
                 let lvl = libdeflater::CompressionLvl::new(i32::try_from(level).ok()?).ok()?;
-                &mut kept.insert((level, libdeflater::Compressor::new(lvl))).1
+                let compressor = libdeflater::Compressor::new(lvl);
+                kept.insert(Kept {
+                    level,
+                    compressor,
+                    out: Vec::new(),
+                })
             }
         };
-        gzip_with(compressor, body)
+        let bound = kept.compressor.gzip_compress_bound(body.len());
+        if kept.out.len() < bound {
+            kept.out.resize(bound, 0);
+        }
+        let gzip = kept.compressor.gzip_compress(body, &mut kept.out).ok();
+        let gzip = gzip.map(|len| kept.out[..len].to_vec());
+        // A buffer for a large body (a search index) is not kept for the next page.
+        if kept.out.len() > KEPT_OUT_BYTES {
+            kept.out = Vec::new();
+        }
+        gzip
     })
-}
-
-fn gzip_with(compressor: &mut libdeflater::Compressor, body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = vec![0; compressor.gzip_compress_bound(body.len())];
-    let len = compressor.gzip_compress(body, &mut out).ok()?;
-    out.truncate(len);
-    // Kept for as long as the server runs: without the bound's spare room.
-    out.shrink_to_fit();
-    Some(out)
 }
 
 fn brotli(body: &[u8], quality: u32) -> Option<Vec<u8>> {
