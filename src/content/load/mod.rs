@@ -323,18 +323,19 @@ impl<'a> Loader<'a> {
 
     /// The file's text, or an error at its first byte that is not UTF-8.
     fn text_of<'f>(&mut self, file: &'f SourceFile) -> Option<&'f str> {
-        match std::str::from_utf8(&file.bytes) {
-            Ok(text) => Some(text),
-            Err(e) => {
-                let text = String::from_utf8_lossy(&file.bytes).into_owned();
-                self.diagnostics.push(Diagnostic::error(
-                    &file.path,
-                    &text,
-                    e.valid_up_to(),
-                    "the file is not valid UTF-8",
-                ));
-                None
-            }
-        }
+        utf8_text(file).map_err(|d| self.diagnostics.push(d)).ok()
     }
+}
+
+/// The text of `file`, or the error at its first byte that is not UTF-8.
+fn utf8_text(file: &SourceFile) -> Result<&str, Diagnostic> {
+    std::str::from_utf8(&file.bytes).map_err(|e| {
+        let text = String::from_utf8_lossy(&file.bytes).into_owned();
+        Diagnostic::error(
+            &file.path,
+            &text,
+            e.valid_up_to(),
+            "the file is not valid UTF-8",
+        )
+    })
 }

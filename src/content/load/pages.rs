@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use toml::Spanned;
 
 use super::problems::Problems;
@@ -32,13 +33,36 @@ impl Loader<'_> {
         languages: &[Language],
     ) -> Vec<Draft> {
         let mut cached = self.take_cached_pages(languages);
+        // Each file's cache entry, or else the file parsed (in parallel); then all of them
+        // in file order, so that diagnostics come in the same order every time.
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|file| {
+                let reusable = cached
+                    .remove_entry(&file.path)
+                    .filter(|(_, entry)| entry.is_made_from(&file));
+                (file, reusable)
+            })
+            .collect();
+        let this = &*self;
+        let files: Vec<_> = files
+            .into_par_iter()
+            .map(|(file, reusable)| {
+                let stage = reusable.ok_or_else(|| {
+                    let mut diagnostics = Vec::new();
+                    let draft = this.parse_page(&file, languages, &mut diagnostics);
+                    (draft, diagnostics)
+                });
+                (file, stage)
+            })
+            .collect();
         let mut drafts = Vec::with_capacity(files.len());
-        for file in files {
-            let draft = match cached.remove_entry(&file.path) {
-                Some((path, entry)) if entry.is_made_from(&file) => self.reuse_parsed(path, entry),
-                _ => {
+        for (file, stage) in files {
+            let draft = match stage {
+                Ok((path, entry)) => self.reuse_parsed(path, entry),
+                Err((draft, diagnostics)) => {
                     let before = self.diagnostics.len();
-                    let draft = self.parse_page(&file, languages);
+                    self.diagnostics.extend(diagnostics);
                     self.remember_parsed(&file, draft.as_ref(), before);
                     draft
                 }
@@ -55,9 +79,14 @@ impl Loader<'_> {
     }
 
     /// Parses one page file: its place in the tree, its front matter, its section table.
-    fn parse_page(&mut self, file: &SourceFile, languages: &[Language]) -> Option<Draft> {
+    fn parse_page(
+        &self,
+        file: &SourceFile,
+        languages: &[Language],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Draft> {
         if file.bytes.len() > MAX_PAGE_BYTES {
-            self.diagnostics.push(Diagnostic::file_error(
+            diagnostics.push(Diagnostic::file_error(
                 &file.path,
                 format!(
                     "this page is {:.1} MB; a page may be at most 1 MB: split it into several \
@@ -67,13 +96,14 @@ impl Loader<'_> {
             ));
             return None;
         }
-        let text = self.text_of(file)?;
+        let text = super::utf8_text(file)
+            .map_err(|d| diagnostics.push(d))
+            .ok()?;
         let path = file.path.clone();
         let name = match FileName::parse(&path, languages) {
             Ok(name) => name,
             Err(message) => {
-                self.diagnostics
-                    .push(Diagnostic::file_error(&path, message));
+                diagnostics.push(Diagnostic::file_error(&path, message));
                 return None;
             }
         };
@@ -84,7 +114,7 @@ impl Loader<'_> {
         let (split, fm) = match parsed {
             Ok(parsed) => parsed,
             Err(d) => {
-                self.diagnostics.push(d);
+                diagnostics.push(d);
                 return None;
             }
         };
@@ -100,7 +130,7 @@ impl Loader<'_> {
         let has_date = page.date.is_some() || fm.date.is_some();
         let kind = self.section_kind(&fm, &name, has_date, &mut problems);
         let failed = problems.has_errors();
-        self.diagnostics.extend(problems.list);
+        diagnostics.extend(problems.list);
         if failed {
             return None;
         }
