@@ -3,7 +3,6 @@
 //! about the site itself, which reads as a note meant for editors (those belong in an HTML
 //! comment); a project or news page that cites no source.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use foldhash::{HashMap, HashSet};
@@ -276,15 +275,14 @@ fn repeated(
     found
 }
 
-/// The hash of a normalised sentence in `lang`: two SipHashes of it, told apart by a
-/// leading byte.
+/// The hash of a normalised sentence in `lang`: two foldhash hashes of it with different
+/// seeds (SipHash, twice, was 1.5 % of a large build).
 fn sentence_hash(lang: &str, text: &str) -> (u64, u64) {
-    let half = |which: u8| {
-        let mut hasher = DefaultHasher::new();
-        (which, lang, text).hash(&mut hasher);
-        hasher.finish()
-    };
-    (half(0), half(1))
+    use std::hash::BuildHasher;
+    // Two independent halves, the same in every load of a process (the load cache keeps
+    // counts from one load to the next).
+    let half = |seed| foldhash::quality::FixedState::with_seed(seed).hash_one((lang, text));
+    (half(1), half(2))
 }
 
 fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnostic {
@@ -306,7 +304,14 @@ fn normalise(sentence: &str) -> String {
         }
         words.push_str(word);
     }
-    words.trim_end_matches(['.', '!', '?', '…']).to_lowercase()
+    words.truncate(words.trim_end_matches(['.', '!', '?', '…']).len());
+    if words.is_ascii() {
+        // The same as `to_lowercase` for ASCII, in place.
+        words.make_ascii_lowercase();
+        words
+    } else {
+        words.to_lowercase()
+    }
 }
 
 #[cfg(test)]
