@@ -17,3 +17,22 @@ needs() {
     exit 2
   done
 }
+
+# write_h2o_conf WORK PORT: WORK/h2o.conf, for h2o serving the export in WORK/public on
+# 127.0.0.1:PORT with its precompressed files and two threads, as the benches compare.
+write_h2o_conf() {
+  cat > "$1/h2o.conf" <<H2O
+user: nobody
+error-log: $1/h2o-error.log
+num-threads: 2
+listen:
+  host: 127.0.0.1
+  port: $2
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $1/public
+        file.send-compressed: ON
+H2O
+}

@@ -68,20 +68,7 @@ http {
   }
 }
 NGINX
-cat > "$work/h2o.conf" <<H2O
-user: nobody
-error-log: $work/h2o-error.log
-num-threads: 2
-listen:
-  host: 127.0.0.1
-  port: $h2o_port
-hosts:
-  default:
-    paths:
-      /:
-        file.dir: $work/public
-        file.send-compressed: ON
-H2O
+write_h2o_conf "$work" "$h2o_port"
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
 h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
