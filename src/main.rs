@@ -63,7 +63,7 @@ fn no_huge_pages() {
 /// next stage grows. On the 10,000-page tree, `build` peaks at 144-147 MB this way, at
 /// 173-185 MB with mimalloc's default of a second (no faster), and takes a quarter longer
 /// purging at once. Without huge pages, as `serve`: with them, the peak moved between 145
-/// and 200 MB from run to run, and 137-148 MB without (at 4-8 % more time).
+/// and 200 MB from run to run, and 137-148 MB without (at 4-9 % more time).
 fn configure_allocator_for_batch() {
     set_purge_delay(5);
     no_huge_pages();
