@@ -43,7 +43,6 @@ printf 'baseURL = "http://127.0.0.1/"\ntitle = "bench"\ndisableKinds = ["taxonom
 printf '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}\n' > "$work/hugo/layouts/_default/single.html"
 printf '<!doctype html><title>{{ .Title }}</title><h1>{{ .Title }}</h1>{{ .Content }}<ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Description }}</li>{{ end }}</ul>\n' > "$work/hugo/layouts/_default/list.html"
 
-median() { sort -n | sed -n 2p; }
 # Runs a command; prints "wall_ms peak_kib" (peak 0 without GNU time).
 measure() {
   local s e kib=0
@@ -84,6 +83,5 @@ for i in $(seq 1 "$pairs"); do
   read -r h _ < <(measure hugo --quiet -s "$work/hugo" -d "$out/hugo")
   awk -v b="$b" -v h="$h" -v i="$i" 'BEGIN { printf "pair %d: build %d ms, hugo %d ms, ratio %.2f\n", i, b, h, b / h }'
 done | tee "$work/pairs"
-awk '{ sub(/,$/, "", $NF); print $NF }' "$work/pairs" | sort -n | awk '{ r[NR] = $1 } END {
-  m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
-  printf "wbt-site build / hugo time, median of %d pairs: %.2f (target <= 0.5)\n", NR, m }'
+printf 'wbt-site build / hugo time, median of %d pairs: %.2f (target <= 0.5)\n' "$pairs" \
+  "$(awk '{ print $NF }' "$work/pairs" | median)"

@@ -18,6 +18,10 @@ needs() {
   done
 }
 
+# median: the median of the numbers on stdin, one a line (the mean of the middle two of
+# an even count).
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
 # write_h2o_conf WORK PORT: WORK/h2o.conf, for h2o serving the export in WORK/public on
 # 127.0.0.1:PORT with its precompressed files and two threads, as the benches compare.
 write_h2o_conf() {

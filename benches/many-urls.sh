@@ -151,14 +151,11 @@ for round in $(seq 1 "$rounds"); do
 done
 if [ "$rounds" -gt 1 ]; then
   echo "== median over $rounds rounds"
+  median_ratio() { # label field: the median of that field of the label's rows
+    awk -F'\t' -v label="$1" -v field="$2" '$2 == label { print $field }' "$work/ratios.tsv" | median
+  }
   for label in "identity, 64" "gzip, br, 64" "identity, 256" "gzip, br, 256"; do
-    awk -F'\t' -v label="$label" '
-      function median(list, n,   i, j, t) {
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && list[j - 1] > list[j]; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
-        return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
-      }
-      $2 == label { n++; nginx[n] = $3; h2o[n] = $4; logged[n] = $5 }
-      END { printf "%-22s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; with its access log: %.2f of without\n", label, median(nginx, n), median(h2o, n), median(logged, n) }
-    ' "$work/ratios.tsv"
+    printf '%-22s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; with its access log: %.2f of without\n' \
+      "$label" "$(median_ratio "$label" 3)" "$(median_ratio "$label" 4)" "$(median_ratio "$label" 5)"
   done
 fi

@@ -52,7 +52,6 @@ run() { # port pid
     /requests in/ {n = $1} /Requests\/sec/ {r = $2}
     END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}'
 }
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 printf '== /about/ (Accept-Encoding: gzip), wrk -t2 -c%s, %s s per run, %s rounds alternating\n' \
