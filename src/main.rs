@@ -40,7 +40,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// second (`benches/ops.sh`). An operator's own `MIMALLOC_PURGE_DELAY` wins.
 ///
 /// Only for `serve`: `build` and `check` take [`configure_allocator_for_batch`].
-#[allow(unsafe_code)]
 fn configure_allocator() {
     set_purge_delay(0);
     no_huge_pages();
