@@ -208,7 +208,7 @@ pub struct BuildArgs {
 }
 
 /// `content/site.toml`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// The site's name, in the header and in every page's `<title>`.
@@ -225,7 +225,7 @@ pub struct SiteConfig {
     pub organisation: Organisation,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LanguageConfig {
     /// The language's name in itself (`English`, `Türkçe`), for the language switcher.
@@ -234,14 +234,14 @@ pub struct LanguageConfig {
     pub title: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MenuEntry {
     /// A content file; the entry's label is that page's title in the visitor's language.
     pub page: Spanned<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Organisation {
     pub name: String,

@@ -86,7 +86,7 @@ pub fn parse_toml<T: DeserializeOwned>(
 
 /// Every field a page's front matter may have. Section tables are optional here; the
 /// loader requires the right one for the page's section and rejects the others.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: Option<Spanned<String>>,
@@ -218,7 +218,7 @@ impl FrontMatter {
 }
 
 /// One `[[sources]]` entry: a publication a page's facts come from.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceTable {
     pub title: String,
@@ -229,7 +229,7 @@ pub struct SourceTable {
 }
 
 /// `[project] budget`: an amount of a currency, `about` when the source rounds it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     pub amount: u64,
@@ -258,7 +258,7 @@ pub struct Figure {
 }
 
 /// `[office]` in `offices/*.md`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OfficeTable {
     pub city: String,
@@ -275,7 +275,7 @@ pub struct OfficeTable {
 }
 
 /// `[country]` in `countries/*.md`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountryTable {
     pub name: String,
@@ -296,7 +296,7 @@ pub enum MigrationProfile {
 }
 
 /// `[person]` in `leadership/*.md`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonTable {
     pub name: Option<String>,
@@ -307,7 +307,7 @@ pub struct PersonTable {
 }
 
 /// `[theme]` in `themes/*.md`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeTable {
     /// Name of an SVG in `static/icons/`, without `.svg`.
@@ -315,7 +315,7 @@ pub struct ThemeTable {
 }
 
 /// `[project]` in `projects/*.md`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectTable {
     /// Left out when no source says whether the project still runs.
@@ -363,7 +363,9 @@ mod tests {
     fn toml_errors_point_into_the_file() {
         let text = "+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n";
         let s = split("a.md", text).unwrap();
-        let error = parse_toml::<FrontMatter>("a.md", text, s.front, s.front_offset).unwrap_err();
+        let Err(error) = parse_toml::<FrontMatter>("a.md", text, s.front, s.front_offset) else {
+            panic!("an unknown key must be refused");
+        };
         assert_eq!((error.line, error.column), (3, 1));
         assert!(error.message.contains("titel"), "{}", error.message);
     }

@@ -67,11 +67,16 @@ mod tests {
 
     #[test]
     fn top_folders() {
-        assert_eq!(top_folder("/static/a/b.css"), Some("/static/"));
-        assert_eq!(top_folder("/about/"), Some("/about/"));
-        assert_eq!(top_folder("/robots.txt"), None);
-        assert_eq!(top_folder("/"), None);
-        assert_eq!(top_folder(""), None);
+        let cases = [
+            ("/static/a/b.css", Some("/static/")),
+            ("/about/", Some("/about/")),
+            ("/robots.txt", None),
+            ("/", None),
+            ("", None),
+        ];
+        for (path, folder) in cases {
+            assert_eq!(top_folder(path), folder, "{path:?}");
+        }
     }
 
     #[test]

@@ -120,10 +120,14 @@ pub struct Layout<'a> {
     pub share: Share,
     /// schema.org JSON-LD, escaped to stay inside its `<script>`.
     pub json_ld: Option<String>,
+    /// The page's title; `<title>` adds the site's name after it, except on the home page.
     pub title: String,
+    /// The page's summary, for `<meta name="description">` and shared links.
     pub description: String,
     pub is_home: bool,
+    /// The page's absolute URL, for `<link rel="canonical">` and `og:url`.
     pub canonical: String,
+    /// The page in each site language, for the language switcher and `hreflang`.
     pub alternates: Vec<Alternate>,
     /// The default language's version, for `hreflang="x-default"`, when the page has
     /// versions in two or more languages.
@@ -131,8 +135,11 @@ pub struct Layout<'a> {
     /// Kept out of search engines' indexes (search results, filtered lists).
     pub noindex: bool,
     pub nav: Navigation,
+    /// Says the page is shown in another language, when it has no translation.
     pub notice: Option<String>,
+    /// Says the page is a draft or not yet published (seen only with `--drafts`).
     pub banner: Option<String>,
+    /// The previous and the next page of a listing, for `<link rel="prev">` and `"next"`.
     pub prev: Option<String>,
     pub next: Option<String>,
 }
