@@ -9,12 +9,17 @@
 # and the ratio. Also prints the release binary's start-up time (exec to first 200 on
 # /healthz).
 #
-#   benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
+#   [ROUNDS=3] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
+#
+# With ROUNDS above 1, every request is measured that many times, the servers taking turns
+# in a new order each round (load on a 2-core machine drifts from minute to minute), and
+# the median ratios close the report.
 #
 # Needs: nginx, h2o and wrk (apt-get install nginx h2o wrk). Only 127.0.0.1 is used.
 . "$(dirname "$0")/common.sh"
 seconds=${1:-10}
 connections=${2:-64}
+rounds=${ROUNDS:-1}
 needs nginx h2o wrk curl
 
 bin=$(.ci/wbt-site-binary --release)
@@ -74,17 +79,43 @@ wait_for "http://127.0.0.1:$wbt_port/healthz"
 wait_for "http://127.0.0.1:$nginx_port/"
 wait_for "http://127.0.0.1:$h2o_port/"
 
-rps() { # url, extra header
-  wrk -t2 -c"$connections" -d"${seconds}s" -H "$2" "$1" | awk '/Requests\/sec/ {print $2}'
+rps() { # port path header
+  wrk -t2 -c"$connections" -d"${seconds}s" -H "$3" "http://127.0.0.1:$1$2" | awk '/Requests\/sec/ {print $2}'
 }
-printf '\n== %s s per run, %s connections, wrk -t2 on loopback (the servers share the 2 cores with wrk)\n' "$seconds" "$connections"
-printf '%-34s %14s %12s %12s %8s %8s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o"
-for spec in "/about/|Accept-Encoding: gzip" "/about/|Accept-Encoding: identity" "/offices/istanbul/|Accept-Encoding: gzip" "/|Accept-Encoding: gzip"; do
-  path=${spec%%|*}; header=${spec#*|}
-  ours=$(rps "http://127.0.0.1:$wbt_port$path" "$header")
-  nginx_rps=$(rps "http://127.0.0.1:$nginx_port$path" "$header")
-  h2o_rps=$(rps "http://127.0.0.1:$h2o_port$path" "$header")
-  awk -v label="$path ($header)" -v a="$ours" -v n="$nginx_rps" -v h="$h2o_rps" \
-    'BEGIN { printf "%-34s %14s %12s %12s %8.2f %8.2f\n", label, a, n, h, a / n, a / h }'
+port_of() { case $1 in wbt-site) echo "$wbt_port";; nginx) echo "$nginx_port";; h2o) echo "$h2o_port";; esac; }
+specs=("/about/|Accept-Encoding: gzip" "/about/|Accept-Encoding: identity" "/offices/istanbul/|Accept-Encoding: gzip" "/|Accept-Encoding: gzip")
+servers=(wbt-site nginx h2o)
+# One unmeasured second each first, so that every server has its files open and cached.
+for server in "${servers[@]}"; do
+  for spec in "${specs[@]}"; do
+    wrk -t2 -c"$connections" -d1s -H "${spec#*|}" "http://127.0.0.1:$(port_of "$server")${spec%%|*}" >/dev/null
+  done
 done
+printf '\n== %s s per run, %s connections, wrk -t2 on loopback (the servers share the 2 cores with wrk)\n' "$seconds" "$connections"
+printf '%-40s %14s %12s %12s %8s %8s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o"
+: > "$work/ratios.tsv"
+for round in $(seq 1 "$rounds"); do
+  [ "$rounds" -gt 1 ] && echo "-- round $round of $rounds"
+  for spec in "${specs[@]}"; do
+    path=${spec%%|*}; header=${spec#*|}
+    declare -A got=()
+    # Each round starts the turn one server further on.
+    for turn in 0 1 2; do
+      server=${servers[$(( (turn + round - 1) % 3 ))]}
+      got[$server]=$(rps "$(port_of "$server")" "$path" "$header")
+    done
+    awk -v label="$path ($header)" -v a="${got[wbt-site]}" -v n="${got[nginx]}" -v h="${got[h2o]}" \
+      'BEGIN { printf "%-40s %14s %12s %12s %8.2f %8.2f\n", label, a, n, h, a / n, a / h
+               printf "%s\t%.3f\t%.3f\n", label, a / n, a / h > "/dev/stderr" }' 2>>"$work/ratios.tsv"
+  done
+done
+if [ "$rounds" -gt 1 ]; then
+  echo "== median over $rounds rounds"
+  for spec in "${specs[@]}"; do
+    label="${spec%%|*} (${spec#*|})"
+    printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f\n' "$label" \
+      "$(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$work/ratios.tsv" | median)" \
+      "$(awk -F'\t' -v l="$label" '$1 == l { print $3 }' "$work/ratios.tsv" | median)"
+  done
+fi
 echo "(ratio > 1: wbt-site answers more requests per second)"
