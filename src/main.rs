@@ -3,6 +3,7 @@
 
 #![deny(unsafe_code)]
 
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -342,6 +343,8 @@ fn check(args: &ContentArgs) -> ExitCode {
     match build::load(&options, &assets, jiff::Timestamp::now()) {
         Ok(site) => {
             print!("{}", diagnostic::report(&site.warnings));
+            // As in `export`: the process ends here, and frees the site at once.
+            std::mem::forget(site);
             ExitCode::SUCCESS
         }
         Err(diagnostics) => {
@@ -356,7 +359,9 @@ fn export(args: &ContentArgs, out: &Path) -> ExitCode {
     let assets = Assets::embedded();
     let started = Instant::now();
     let mut site = match build::load(&options, &assets, jiff::Timestamp::now()) {
-        Ok(site) => site,
+        // The process ends with the export: freeing a large site page by page (about
+        // 40 ms for 10,000 pages) would only hold up its exit.
+        Ok(site) => ManuallyDrop::new(site),
         Err(diagnostics) => {
             eprint_report(Level::ERROR, &diagnostics);
             return ExitCode::FAILURE;
