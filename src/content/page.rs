@@ -120,10 +120,8 @@ pub struct Theme {
 #[derive(Clone, Debug)]
 pub struct Project {
     pub status: Option<ProjectStatus>,
-    pub start: Option<PageDate>,
-    pub end: Option<PageDate>,
-    /// What is known of its time in words, when no start and end fit.
-    pub period: Option<String>,
+    /// When it runs, where the front matter says.
+    pub period: Option<ProjectPeriod>,
     pub budget: Option<Budget>,
     pub donors: Vec<String>,
     pub partners: Vec<String>,
@@ -135,6 +133,16 @@ impl Project {
     pub fn is_ongoing(&self) -> bool {
         self.status == Some(ProjectStatus::Ongoing)
     }
+}
+
+/// When a project runs: its `start` and `end`, either one alone, or `period` in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProjectPeriod {
+    Between(PageDate, PageDate),
+    Since(PageDate),
+    Until(PageDate),
+    /// What is known of its time in words, when no start and end fit.
+    Words(String),
 }
 
 /// A project's budget: `about` when the source gives a rounded figure.

@@ -8,7 +8,7 @@ use askama::Template;
 use super::context::Context;
 use super::office_map::format_coordinate;
 use super::templates::*;
-use crate::content::page::{Country, Home, Office, Person, Project, Theme};
+use crate::content::page::{Country, Home, Office, Person, Project, ProjectPeriod, Theme};
 use crate::content::{Page, PageKind, Section, UiStrings, sort_for_listing};
 
 /// Related news lists on theme and country pages show the latest this many items.
@@ -167,12 +167,12 @@ impl<'a> Context<'a> {
 
     fn project(&self, project: &Project, page: Shown) -> Result<String, askama::Error> {
         let ui = page.layout.ui;
-        let period = match (&project.period, project.start, project.end) {
-            (Some(words), _, _) => words.clone(),
-            (None, Some(s), Some(e)) => format!("{} – {}", ui.date(s), ui.date(e)),
-            (None, Some(s), None) => format!("{} –", ui.date(s)),
-            (None, None, Some(e)) => format!("– {}", ui.date(e)),
-            (None, None, None) => String::new(),
+        let period = match &project.period {
+            Some(ProjectPeriod::Words(words)) => words.clone(),
+            Some(ProjectPeriod::Between(s, e)) => format!("{} – {}", ui.date(*s), ui.date(*e)),
+            Some(ProjectPeriod::Since(s)) => format!("{} –", ui.date(*s)),
+            Some(ProjectPeriod::Until(e)) => format!("– {}", ui.date(*e)),
+            None => String::new(),
         };
         ProjectTemplate {
             lists: self.lists(&page, &[]),

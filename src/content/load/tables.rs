@@ -10,7 +10,9 @@ use crate::content::file_name::FileName;
 use crate::content::front_matter::{
     CountryTable, FrontMatter, OfficeTable, PersonTable, ProjectTable, Table, ThemeTable,
 };
-use crate::content::page::{Budget, Country, Office, PageKind, Person, Project, Section, Theme};
+use crate::content::page::{
+    Budget, Country, Office, PageKind, Person, Project, ProjectPeriod, Section, Theme,
+};
 
 impl Loader<'_> {
     /// The section table of the page's place, checked and typed, if it has one.
@@ -157,14 +159,16 @@ fn project(table: &Spanned<ProjectTable>, problems: &mut Problems) -> Project {
             );
         }
     }
+    let period = match (&project.period, start, end) {
+        (Some(words), ..) => Some(ProjectPeriod::Words(words.get_ref().trim().to_owned())),
+        (None, Some(start), Some(end)) => Some(ProjectPeriod::Between(start, end)),
+        (None, Some(start), None) => Some(ProjectPeriod::Since(start)),
+        (None, None, Some(end)) => Some(ProjectPeriod::Until(end)),
+        (None, None, None) => None,
+    };
     Project {
         status: project.status,
-        start,
-        end,
-        period: project
-            .period
-            .as_ref()
-            .map(|p| p.get_ref().trim().to_owned()),
+        period,
         budget: project.budget.as_ref().map(|b| Budget {
             amount: b.amount,
             currency: b.currency.get_ref().clone(),
