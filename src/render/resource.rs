@@ -111,15 +111,10 @@ impl Resource {
     /// written out: its type, cache policy and whether it compresses; no bodies and no
     /// ETags. The same for every route of a kind, so an export may share one.
     pub fn headers_only(&self) -> Resource {
-        let none = http::HeaderValue::from_static("");
         Resource {
-            etag: none.clone(),
-            etag_gzip: none.clone(),
-            etag_brotli: none,
-            identity: Bytes::new(),
-            gzip: None,
-            brotli: None,
-            ..self.clone()
+            content_type: self.content_type.clone(),
+            compressible: self.compressible,
+            ..Resource::without_etags("", self.cache, Vec::new())
         }
     }
 
