@@ -10,7 +10,7 @@
 //! [`crate::live_reload`] turn that into responses and events.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +27,9 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::live_reload::SCRIPT_TAG;
 use crate::render::{CachePolicy, RenderedSite, Resource};
 
+/// The watch on the content folder, with notify's debouncing.
+type FolderWatch = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+
 /// How long the watcher waits for a burst of file events to settle.
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
@@ -35,7 +38,7 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 /// file events alone cannot report once the folder they watched is gone. Dropping it
 /// stops both.
 pub struct Watcher {
-    _debouncer: Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>,
+    _debouncer: Arc<Mutex<FolderWatch>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -61,12 +64,6 @@ pub fn watch(
     cache: LoadCache,
 ) -> notify::Result<Watcher> {
     let changed = {
-        let (options, assets, site, reload) = (
-            options.clone(),
-            assets.clone(),
-            site.clone(),
-            reload.clone(),
-        );
         let mut cache = cache;
         cache.files.begin_watching();
         let cache = Arc::new(Mutex::new(cache));
@@ -87,35 +84,57 @@ pub fn watch(
     };
     let on_events = changed.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
-        let changes = match result {
-            Ok(events) => {
-                let events: Vec<_> = events.into_iter().filter(|e| !e.kind.is_access()).collect();
-                if events.is_empty() {
-                    return;
-                }
-                if events.iter().any(|e| e.need_rescan()) {
-                    Changes::Anything
-                } else {
-                    Changes::Paths(events.into_iter().flat_map(|e| e.event.paths).collect())
-                }
-            }
-            Err(errors) => {
-                for error in errors {
-                    tracing::debug!(%error, "watching the content folder");
-                }
-                // Events may have been lost with the error.
-                Changes::Anything
-            }
-        };
-        on_events(changes);
+        if let Some(changes) = changes_of(result) {
+            on_events(changes);
+        }
     })?;
     debouncer.watch(dir, RecursiveMode::Recursive)?;
     let debouncer = Arc::new(Mutex::new(debouncer));
     let stop = Arc::new(AtomicBool::new(false));
-    let (dir, watched, stopped) = (dir.to_owned(), debouncer.clone(), stop.clone());
+    check_the_folder_itself(dir.to_owned(), debouncer.clone(), stop.clone(), changed);
+    Ok(Watcher {
+        _debouncer: debouncer,
+        stop,
+    })
+}
+
+/// What a batch of the debouncer's events says changed; `None` when it holds only reads.
+fn changes_of(result: DebounceEventResult) -> Option<Changes> {
+    match result {
+        Ok(events) => {
+            let events: Vec<_> = events.into_iter().filter(|e| !e.kind.is_access()).collect();
+            if events.is_empty() {
+                None
+            } else if events.iter().any(|e| e.need_rescan()) {
+                Some(Changes::Anything)
+            } else {
+                Some(Changes::Paths(
+                    events.into_iter().flat_map(|e| e.event.paths).collect(),
+                ))
+            }
+        }
+        Err(errors) => {
+            for error in errors {
+                tracing::debug!(%error, "watching the content folder");
+            }
+            // Events may have been lost with the error.
+            Some(Changes::Anything)
+        }
+    }
+}
+
+/// Checks every [`FOLDER_CHECK`], until `stop`, whether `dir` itself went away or was
+/// replaced (which the watch on it does not see), watches it again when it is back, and
+/// calls `changed` then.
+fn check_the_folder_itself(
+    dir: PathBuf,
+    watched: Arc<Mutex<FolderWatch>>,
+    stop: Arc<AtomicBool>,
+    changed: impl Fn(Changes) + Send + 'static,
+) {
     std::thread::spawn(move || {
         let mut seen = folder_identity(&dir);
-        while !stopped.load(Ordering::Relaxed) {
+        while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(FOLDER_CHECK);
             let now = folder_identity(&dir);
             if now == seen {
@@ -137,10 +156,6 @@ pub fn watch(
             changed(Changes::Anything);
         }
     });
-    Ok(Watcher {
-        _debouncer: debouncer,
-        stop,
-    })
 }
 
 /// What the watcher knows changed, for the next read of the folder.

@@ -132,48 +132,14 @@ impl RequestPages {
         prefix: &str,
         query: &str,
     ) -> Result<String, askama::Error> {
-        let mut q = String::new();
-        let mut page = 1;
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match &*key {
-                "q" => q = value.into_owned(),
-                "page" => page = value.parse().unwrap_or(1).max(1),
-                _ => {}
-            }
-        }
+        let (q, page) = search_params(query);
         let results = self
             .index()
             .ok_or_else(|| askama::Error::custom("no search index"))?
             .search(lang, &q, page);
-        let home = self
-            .site
-            .page("_index.md", self.site.default_language())
-            .ok_or_else(|| askama::Error::custom("the site has no home page"))?;
         let action = format!("{prefix}/search");
-        let mut layout = ctx.layout(home, lang, false, &action);
+        let layout = self.search_layout(ctx, lang, &action, &results.query)?;
         let ui = layout.ui;
-        layout.title = ui.search.clone();
-        layout.description = ui.search_label.clone();
-        layout.is_home = false;
-        layout.noindex = true;
-        layout.x_default = None;
-        layout.nav.search_query = results.query.clone();
-        let with_query = |n: usize| {
-            let mut pairs = form_urlencoded::Serializer::new(String::new());
-            pairs.append_pair("q", &results.query);
-            if n > 1 {
-                pairs.append_pair("page", &n.to_string());
-            }
-            pairs.finish()
-        };
-        for alternate in &mut layout.alternates {
-            let other = self.site.lang_prefix(&alternate.lang);
-            alternate.href = format!("{other}/search?{}", with_query(1));
-            alternate.translated = false;
-        }
-        for item in &mut layout.nav.menu {
-            item.current = None;
-        }
         let summary = summary(ui, &results);
         let none = (results.total == 0 && !results.query.is_empty())
             .then(|| text::fill(&ui.search_none, &[("query", &results.query)]));
@@ -182,7 +148,7 @@ impl RequestPages {
             .filter_map(|s| ctx.link(&s.index_key(), lang))
             .collect();
         let pagination = pagination(&ui.page_of, results.page, results.pages, |n| {
-            format!("{action}?{}", with_query(n))
+            format!("{action}?{}", search_query(&results.query, n))
         });
         SearchTemplate {
             summary,
@@ -209,6 +175,38 @@ impl RequestPages {
         .render()
     }
 
+    /// The frame of a search page: the home page's, titled "Search", kept out of search
+    /// engines' indexes, its language links pointing to the same search in each language.
+    fn search_layout<'c>(
+        &self,
+        ctx: &Context<'c>,
+        lang: &str,
+        action: &str,
+        query: &str,
+    ) -> Result<Layout<'c>, askama::Error> {
+        let home = self
+            .site
+            .page("_index.md", self.site.default_language())
+            .ok_or_else(|| askama::Error::custom("the site has no home page"))?;
+        let mut layout = ctx.layout(home, lang, false, action);
+        let ui = layout.ui;
+        layout.title = ui.search.clone();
+        layout.description = ui.search_label.clone();
+        layout.is_home = false;
+        layout.noindex = true;
+        layout.x_default = None;
+        layout.nav.search_query = query.to_owned();
+        for alternate in &mut layout.alternates {
+            let other = self.site.lang_prefix(&alternate.lang);
+            alternate.href = format!("{other}/search?{}", search_query(query, 1));
+            alternate.translated = false;
+        }
+        for item in &mut layout.nav.menu {
+            item.current = None;
+        }
+        Ok(layout)
+    }
+
     fn with_live_reload(&self, html: String) -> String {
         if self.live_reload {
             live_reload::with_script(html)
@@ -216,6 +214,31 @@ impl RequestPages {
             html
         }
     }
+}
+
+/// `q` and `page` of a search's query string: the page is 1 when missing, not a number or
+/// 0.
+fn search_params(query: &str) -> (String, usize) {
+    let mut q = String::new();
+    let mut page = 1;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "q" => q = value.into_owned(),
+            "page" => page = value.parse().unwrap_or(1).max(1),
+            _ => {}
+        }
+    }
+    (q, page)
+}
+
+/// The query string of page `page` of the search for `q` (no `page` on the first).
+fn search_query(q: &str, page: usize) -> String {
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    pairs.append_pair("q", q);
+    if page > 1 {
+        pairs.append_pair("page", &page.to_string());
+    }
+    pairs.finish()
 }
 
 /// "12 results for “return”", or how to search before a query, or nothing when nothing
@@ -231,6 +254,35 @@ fn summary(ui: &crate::content::UiStrings, results: &crate::search::Results) -> 
                 &ui.search_results,
                 &[("count", &count), ("query", &results.query)],
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_parameters_are_decoded_and_a_bad_page_is_the_first() {
+        let cases = [
+            ("q=border+management&page=3", ("border management", 3)),
+            ("q=%C3%A7al%C4%B1%C5%9Fma", ("çalışma", 1)),
+            ("page=0&q=a", ("a", 1)),
+            ("page=two&q=a", ("a", 1)),
+            ("page=-1", ("", 1)),
+            ("", ("", 1)),
+        ];
+        for (query, (q, page)) in cases {
+            assert_eq!(search_params(query), (q.to_owned(), page), "{query:?}");
+        }
+    }
+
+    #[test]
+    fn a_search_query_reads_back_as_itself() {
+        assert_eq!(search_query("a&b c", 1), "q=a%26b+c");
+        assert_eq!(search_query("göç", 2), "q=g%C3%B6%C3%A7&page=2");
+        for (q, page) in [("a&b=c d", 1), ("x", 7), ("", 1)] {
+            assert_eq!(search_params(&search_query(q, page)), (q.to_owned(), page));
         }
     }
 }
