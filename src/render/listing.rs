@@ -132,3 +132,55 @@ impl Context<'_> {
         Ok((if known { 200 } else { 404 }, html))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_of(n: usize) -> String {
+        listing_page_path("/news/", n)
+    }
+
+    #[test]
+    fn one_page_has_no_pagination() {
+        assert!(pagination("{page}/{pages}", 1, 1, path_of).is_none());
+    }
+
+    #[test]
+    fn the_first_middle_and_last_pages_link_to_their_neighbours() {
+        let label = "Sayfa {page} / {pages}";
+        let first = pagination(label, 1, 3, path_of).unwrap();
+        assert_eq!(first.label, "Sayfa 1 / 3");
+        assert_eq!(
+            (first.prev, first.next.as_deref()),
+            (None, Some("/news/page/2/"))
+        );
+        let middle = pagination(label, 2, 3, path_of).unwrap();
+        assert_eq!(middle.prev.as_deref(), Some("/news/"));
+        assert_eq!(middle.next.as_deref(), Some("/news/page/3/"));
+        let last = pagination(label, 3, 3, path_of).unwrap();
+        assert_eq!(
+            (last.prev.as_deref(), last.next),
+            (Some("/news/page/2/"), None)
+        );
+    }
+
+    #[test]
+    fn items_are_cut_into_pages_and_none_is_one_empty_page() {
+        let link = |i: usize| Link {
+            title: i.to_string(),
+            href: format!("/news/{i}/"),
+            description: String::new(),
+            meta: String::new(),
+            lang: None,
+            icon: None,
+        };
+        assert_eq!(chunks(&[]).len(), 1);
+        for (count, pages, last) in [(1, 1, 1), (PAGE_SIZE, 1, PAGE_SIZE), (PAGE_SIZE + 1, 2, 1)] {
+            let items: Vec<Link> = (0..count).map(link).collect();
+            let cut = chunks(&items);
+            assert_eq!(cut.len(), pages, "{count} items");
+            assert_eq!(cut[pages - 1].len(), last, "{count} items");
+        }
+    }
+}
