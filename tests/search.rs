@@ -86,10 +86,28 @@ async fn results_come_ten_to_a_page_with_a_count() {
     assert!(first.contains("23 results for “news item”"), "{first}");
     assert_eq!(titles(&app, "/search?q=news+item").await.len(), 10);
     assert_eq!(titles(&app, "/search?q=news+item&page=3").await.len(), 3);
+    // Later pages number on from the earlier ones.
+    assert!(first.contains("<ol class=\"search-results\">"), "{first}");
+    let third = get(&app, "/search?q=news+item&page=3").await.text();
+    assert!(
+        third.contains("<ol class=\"search-results\" start=\"21\">"),
+        "{third}"
+    );
     assert!(
         first.contains("href=\"/search?q=news+item&#38;page=2\" rel=\"next\""),
         "{first}"
     );
+}
+
+#[tokio::test]
+async fn a_page_past_the_last_finds_nothing_and_fails_nothing() {
+    let app = router();
+    for page in ["5", "1844674407370955161", "18446744073709551615"] {
+        let uri = format!("/search?q=news+item&page={page}");
+        assert_eq!(titles(&app, &uri).await.len(), 0, "{uri}");
+        let html = get(&app, &uri).await.text();
+        assert!(html.contains("23 results for “news item”"), "{html}");
+    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use super::templates::{Layout, Link, Pagination};
 use crate::assets::Assets;
 use crate::content::{Section, Site};
 use crate::live_reload;
-use crate::search::{MAX_QUERY_CHARS, SearchIndex};
+use crate::search::{MAX_QUERY_CHARS, PER_PAGE, SearchIndex};
 use crate::text;
 
 /// One search result as the page lists it.
@@ -40,6 +40,8 @@ struct SearchTemplate<'a> {
     /// Said when the query was cut.
     shortened: Option<String>,
     items: Vec<SearchItem>,
+    /// The rank of the first item on this page (11 on page 2), so the list numbers on.
+    first_rank: usize,
     /// Links to the sections, offered when nothing matches.
     sections: Vec<Link>,
     pagination: Option<Pagination>,
@@ -157,6 +159,9 @@ impl RequestPages {
                 let max = MAX_QUERY_CHARS.to_string();
                 text::fill(&ui.search_shortened, &[("max", &max)])
             }),
+            first_rank: (results.page - 1)
+                .saturating_mul(PER_PAGE)
+                .saturating_add(1),
             items: results
                 .hits
                 .into_iter()

@@ -189,7 +189,11 @@ impl LanguageIndex {
         }
         let query = self.query(&terms);
         let searcher = self.reader.searcher();
-        let offset = (results.page - 1) * PER_PAGE;
+        // A page past the last (any number a visitor types) finds nothing; no offset
+        // beyond the index reaches tantivy, which makes room for offset + limit hits.
+        let offset = (results.page - 1)
+            .saturating_mul(PER_PAGE)
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
         let (total, top) = searcher.search(
             &query,
             &(
