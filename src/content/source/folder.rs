@@ -47,45 +47,47 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
     };
     let known = std::mem::take(&mut cache.files);
     let now = SystemTime::now();
-    let mut read = found
-        .par_iter()
-        .map(|(path, file)| {
-            let trusted = looked_at
-                .as_ref()
-                .is_some_and(|paths| !paths.contains(path));
-            if trusted && let Some((stamp, bytes)) = known.get(path) {
-                let bytes = bytes.clone();
-                return Ok((
+    let mut read = in_reading_pool(|| {
+        found
+            .par_iter()
+            .map(|(path, file)| {
+                let trusted = looked_at
+                    .as_ref()
+                    .is_some_and(|paths| !paths.contains(path));
+                if trusted && let Some((stamp, bytes)) = known.get(path) {
+                    let bytes = bytes.clone();
+                    return Ok((
+                        SourceFile {
+                            path: path.clone(),
+                            bytes,
+                            on_disk: Some(file.clone()),
+                        },
+                        Some(*stamp),
+                    ));
+                }
+                let unchanged = known.get(path).and_then(|(seen, bytes)| {
+                    let current = FileStamp::of(file)?;
+                    (current == *seen).then(|| (current, bytes.clone()))
+                });
+                let (bytes, stamp) = match unchanged {
+                    Some((stamp, bytes)) => (bytes, Some(stamp)),
+                    None => {
+                        let read = read_unlinked(file);
+                        read.map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+                    }
+                };
+                let stamp = stamp.filter(|stamp| stamp.is_settled(now));
+                Ok((
                     SourceFile {
                         path: path.clone(),
                         bytes,
                         on_disk: Some(file.clone()),
                     },
-                    Some(*stamp),
-                ));
-            }
-            let unchanged = known.get(path).and_then(|(seen, bytes)| {
-                let current = FileStamp::of(file)?;
-                (current == *seen).then(|| (current, bytes.clone()))
-            });
-            let (bytes, stamp) = match unchanged {
-                Some((stamp, bytes)) => (bytes, Some(stamp)),
-                None => {
-                    let read = read_unlinked(file);
-                    read.map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
-                }
-            };
-            let stamp = stamp.filter(|stamp| stamp.is_settled(now));
-            Ok((
-                SourceFile {
-                    path: path.clone(),
-                    bytes,
-                    on_disk: Some(file.clone()),
-                },
-                stamp,
-            ))
-        })
-        .collect::<io::Result<Vec<_>>>()?;
+                    stamp,
+                ))
+            })
+            .collect::<io::Result<Vec<_>>>()
+    })?;
     cache.listing = (!links).then_some(found);
     read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     cache.files = HashMap::with_capacity(read.len());
@@ -97,6 +99,25 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
     cache.changed = cache.watched.then(Vec::new);
     Ok(read.into_iter().map(|(file, _)| file).collect())
 }
+
+/// Runs `read` in a pool of [`READING_THREADS`] threads, more than there are cores: a
+/// file that is not in the page cache keeps its thread waiting on the disk, and the other
+/// threads go on reading meanwhile. The pool ends with the read, so that the memory its
+/// threads allocated is not held by threads that sleep (the files are freed later, by
+/// other threads). In the default pool when that one cannot be made.
+fn in_reading_pool<T: Send>(read: impl FnOnce() -> T + Send) -> T {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(READING_THREADS)
+        .thread_name(|i| format!("wbt-read-{i}"))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(read),
+        Err(_) => read(),
+    }
+}
+
+/// How many files are read at once.
+const READING_THREADS: usize = 16;
 
 /// The bytes of `file`, with its stamp as they were read, refusing it if it has become a
 /// link since the folder was walked (its links were checked then). Reads into a buffer
