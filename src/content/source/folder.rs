@@ -47,7 +47,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
     };
     let known = std::mem::take(&mut cache.files);
     let now = SystemTime::now();
-    let mut read = in_reading_pool(|| {
+    let read_all = || {
         found
             .par_iter()
             .map(|(path, file)| {
@@ -87,7 +87,13 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
                 ))
             })
             .collect::<io::Result<Vec<_>>>()
-    })?;
+    };
+    // A first read reads every file; a later one (under --watch) only the few that changed.
+    let mut read = if known.is_empty() {
+        in_reading_pool(read_all)?
+    } else {
+        read_all()?
+    };
     cache.listing = (!links).then_some(found);
     read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     cache.files = HashMap::with_capacity(read.len());
