@@ -43,7 +43,7 @@ def resident_mb(pid):
 
 
 def main():
-    binary = subprocess.run(
+    binary = os.environ.get("WBT_BENCH_BINARY") or subprocess.run(
         [os.path.join(ROOT, ".ci/wbt-site-binary"), "--release"],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
     work = tempfile.mkdtemp()
