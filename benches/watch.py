@@ -11,6 +11,7 @@ the median, from the write to (a) the reload event and (b) the new page in hand.
 
 A large tree (from ../shared/tools/gen-corpus.py) shows how the preview grows with the
 site; the server's resident memory after the first and the last save is printed too.
+WBT_BENCH_BINARY=PATH runs that binary instead of this tree's release build.
 """
 import http.client
 import os
