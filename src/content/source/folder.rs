@@ -54,37 +54,7 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
                 let trusted = looked_at
                     .as_ref()
                     .is_some_and(|paths| !paths.contains(path));
-                if trusted && let Some((stamp, bytes)) = known.get(path) {
-                    let bytes = bytes.clone();
-                    return Ok((
-                        SourceFile {
-                            path: path.clone(),
-                            bytes,
-                            on_disk: Some(file.clone()),
-                        },
-                        Some(*stamp),
-                    ));
-                }
-                let unchanged = known.get(path).and_then(|(seen, bytes)| {
-                    let current = FileStamp::of(file)?;
-                    (current == *seen).then(|| (current, bytes.clone()))
-                });
-                let (bytes, stamp) = match unchanged {
-                    Some((stamp, bytes)) => (bytes, Some(stamp)),
-                    None => {
-                        let read = read_unlinked(file);
-                        read.map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
-                    }
-                };
-                let stamp = stamp.filter(|stamp| stamp.is_settled(now));
-                Ok((
-                    SourceFile {
-                        path: path.clone(),
-                        bytes,
-                        on_disk: Some(file.clone()),
-                    },
-                    stamp,
-                ))
+                read_or_reuse(path, file, trusted, &known, now)
             })
             .collect::<io::Result<Vec<_>>>()
     };
@@ -104,6 +74,37 @@ pub fn read_dir_reusing(dir: &Path, cache: &mut FileCache) -> io::Result<Vec<Sou
         }));
     cache.changed = cache.watched.then(Vec::new);
     Ok(read.into_iter().map(|(file, _)| file).collect())
+}
+
+/// The file at `path` (relative) and `file` (on disk), with its stamp when it can be
+/// trusted: taken from `known` as it is when `trusted` (the watcher saw no change) or when
+/// its stamp is the one `known` holds, else read afresh.
+fn read_or_reuse(
+    path: &str,
+    file: &Path,
+    trusted: bool,
+    known: &HashMap<String, (FileStamp, Arc<[u8]>)>,
+    now: SystemTime,
+) -> io::Result<(SourceFile, Option<FileStamp>)> {
+    let source = |bytes| SourceFile {
+        path: path.to_owned(),
+        bytes,
+        on_disk: Some(file.to_owned()),
+    };
+    if trusted && let Some((stamp, bytes)) = known.get(path) {
+        return Ok((source(bytes.clone()), Some(*stamp)));
+    }
+    let unchanged = known.get(path).and_then(|(seen, bytes)| {
+        let current = FileStamp::of(file)?;
+        (current == *seen).then(|| (current, bytes.clone()))
+    });
+    let (bytes, stamp) = match unchanged {
+        Some((stamp, bytes)) => (bytes, Some(stamp)),
+        None => {
+            read_unlinked(file).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?
+        }
+    };
+    Ok((source(bytes), stamp.filter(|stamp| stamp.is_settled(now))))
 }
 
 /// Runs `read` in a pool of [`READING_THREADS`] threads, more than there are cores: a
