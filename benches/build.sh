@@ -56,8 +56,12 @@ measure() {
   e=$(date +%s%N)
   echo "$(( (e - s) / 1000000 )) $kib"
 }
+# Reads both trees once, untimed, before each timed run: on some machines the page cache
+# drops part of a tree between runs, and a run that finds its files on disk measures the
+# disk, not the tool.
+warm() { find "$work/corpus" "$work/hugo/content" -type f -exec cat {} + >/dev/null; }
 three() { # command...: "median_ms peak_kib_of_the_median_run"
-  for i in 1 2 3; do rm -rf "$out/wbt" "$out/hugo"; "$@"; done | sort -n | sed -n 2p
+  for i in 1 2 3; do rm -rf "$out/wbt" "$out/hugo"; warm; "$@"; done | sort -n | sed -n 2p
 }
 read -r check_ms check_kib < <(three measure "$bin" check --content "$work/corpus")
 read -r build_ms build_kib < <(three measure "$bin" build --content "$work/corpus" --out "$out/wbt")
@@ -79,7 +83,9 @@ echo
 echo "== $pairs pairs, build then Hugo, back to back"
 for i in $(seq 1 "$pairs"); do
   rm -rf "$out/wbt" "$out/hugo"
+  warm
   read -r b _ < <(measure "$bin" build --content "$work/corpus" --out "$out/wbt")
+  warm
   read -r h _ < <(measure hugo --quiet -s "$work/hugo" -d "$out/hugo")
   awk -v b="$b" -v h="$h" -v i="$i" 'BEGIN { printf "pair %d: build %d ms, hugo %d ms, ratio %.2f\n", i, b, h, b / h }'
 done | tee "$work/pairs"
