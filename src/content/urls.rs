@@ -63,6 +63,11 @@ pub fn listing_page_path(base: &str, n: usize) -> String {
     }
 }
 
+/// The listing page a `page=` query parameter asks for: 1 when it is not a number or is 0.
+pub fn page_number(value: &str) -> usize {
+    value.parse().unwrap_or(1).max(1)
+}
+
 /// How many listing pages `count` items fill (at least one).
 pub fn listing_pages(count: usize) -> usize {
     count.div_ceil(PAGE_SIZE).max(1)
@@ -117,5 +122,12 @@ mod tests {
         assert_eq!(listing_pages(PAGE_SIZE + 1), 2);
         assert_eq!(listing_page_path("/news/", 1), "/news/");
         assert_eq!(listing_page_path("/tr/news/", 3), "/tr/news/page/3/");
+    }
+
+    #[test]
+    fn a_page_parameter_that_is_not_a_page_is_the_first() {
+        for (value, page) in [("3", 3), ("0", 1), ("-1", 1), ("two", 1), ("", 1)] {
+            assert_eq!(page_number(value), page, "{value:?}");
+        }
     }
 }

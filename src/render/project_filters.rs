@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::context::Context;
 use super::templates::{Facet, FacetValue, Filters};
 use crate::content::page::ProjectStatus;
+use crate::content::urls::page_number;
 use crate::content::{Page, PageKind, Section};
 use crate::text;
 
@@ -37,7 +38,7 @@ impl ProjectQuery {
                         .insert(facet, value.chars().take(100).collect());
                 }
             } else if key == "page" {
-                parsed.page = value.parse().unwrap_or(1).max(1);
+                parsed.page = page_number(&value);
             }
         }
         parsed

@@ -12,9 +12,10 @@ use super::listing::pagination;
 use super::project_filters::ProjectQuery;
 use super::templates::{Layout, Link, Pagination};
 use crate::assets::Assets;
+use crate::content::urls::page_number;
 use crate::content::{Section, Site};
 use crate::live_reload;
-use crate::search::{MAX_QUERY_CHARS, PER_PAGE, SearchIndex};
+use crate::search::{MAX_QUERY_CHARS, SearchIndex};
 use crate::text;
 
 /// One search result as the page lists it.
@@ -159,9 +160,7 @@ impl RequestPages {
                 let max = MAX_QUERY_CHARS.to_string();
                 text::fill(&ui.search_shortened, &[("max", &max)])
             }),
-            first_rank: (results.page - 1)
-                .saturating_mul(PER_PAGE)
-                .saturating_add(1),
+            first_rank: results.offset().saturating_add(1),
             items: results
                 .hits
                 .into_iter()
@@ -229,7 +228,7 @@ fn search_params(query: &str) -> (String, usize) {
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match &*key {
             "q" => q = value.into_owned(),
-            "page" => page = value.parse().unwrap_or(1).max(1),
+            "page" => page = page_number(&value),
             _ => {}
         }
     }

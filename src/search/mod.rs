@@ -60,6 +60,13 @@ pub struct Results {
     pub hits: Vec<Hit>,
 }
 
+impl Results {
+    /// How many results come before this page (saturating: a visitor may type any page).
+    pub fn offset(&self) -> usize {
+        self.page.saturating_sub(1).saturating_mul(PER_PAGE)
+    }
+}
+
 /// The index of one language.
 struct LanguageIndex {
     reader: IndexReader,
@@ -191,8 +198,8 @@ impl LanguageIndex {
         let searcher = self.reader.searcher();
         // A page past the last (any number a visitor types) finds nothing; no offset
         // beyond the index reaches tantivy, which makes room for offset + limit hits.
-        let offset = (results.page - 1)
-            .saturating_mul(PER_PAGE)
+        let offset = results
+            .offset()
             .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
         let (total, top) = searcher.search(
             &query,
