@@ -22,6 +22,10 @@ needs() {
 # an even count).
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
+# median_of FILE KEY_FIELD KEY FIELD: the median of FIELD over the tab-separated rows of
+# FILE whose KEY_FIELD is KEY.
+median_of() { awk -F'\t' -v kf="$2" -v key="$3" -v f="$4" '$kf == key { print $f }' "$1" | median; }
+
 # write_h2o_conf WORK PORT: WORK/h2o.conf, for h2o serving the export in WORK/public on
 # 127.0.0.1:PORT with its precompressed files and two threads, as the benches compare.
 write_h2o_conf() {

@@ -151,11 +151,9 @@ for round in $(seq 1 "$rounds"); do
 done
 if [ "$rounds" -gt 1 ]; then
   echo "== median over $rounds rounds"
-  median_ratio() { # label field: the median of that field of the label's rows
-    awk -F'\t' -v label="$1" -v field="$2" '$2 == label { print $field }' "$work/ratios.tsv" | median
-  }
   for label in "identity, 64" "gzip, br, 64" "identity, 256" "gzip, br, 256"; do
     printf '%-22s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; with its access log: %.2f of without\n' \
-      "$label" "$(median_ratio "$label" 3)" "$(median_ratio "$label" 4)" "$(median_ratio "$label" 5)"
+      "$label" "$(median_of "$work/ratios.tsv" 2 "$label" 3)" "$(median_of "$work/ratios.tsv" 2 "$label" 4)" \
+      "$(median_of "$work/ratios.tsv" 2 "$label" 5)"
   done
 fi

@@ -114,8 +114,7 @@ if [ "$rounds" -gt 1 ]; then
   for spec in "${specs[@]}"; do
     label="${spec%%|*} (${spec#*|})"
     printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f\n' "$label" \
-      "$(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$work/ratios.tsv" | median)" \
-      "$(awk -F'\t' -v l="$label" '$1 == l { print $3 }' "$work/ratios.tsv" | median)"
+      "$(median_of "$work/ratios.tsv" 1 "$label" 2)" "$(median_of "$work/ratios.tsv" 1 "$label" 3)"
   done
 fi
 echo "(ratio > 1: wbt-site answers more requests per second)"
