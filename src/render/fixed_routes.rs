@@ -4,9 +4,9 @@
 
 use askama::Template;
 
+use super::ATOM;
 use super::context::Context;
 use super::templates::NotFoundTemplate;
-use super::{ATOM, CachePolicy, RawRoute};
 use crate::content::{Page, PageDate, Section, Site, urls};
 
 /// A route every site has beside its pages.
@@ -31,17 +31,6 @@ pub(super) fn paths(site: &Site) -> Vec<(String, FixedRoute)> {
         ));
     }
     paths
-}
-
-/// Every fixed route of `site`, ready to become resources.
-pub(super) fn routes(ctx: &Context, site: &Site) -> Result<Vec<RawRoute>, askama::Error> {
-    paths(site)
-        .into_iter()
-        .map(|(path, route)| {
-            let (mime, body) = render(ctx, &route)?;
-            Ok((path, mime, CachePolicy::Page, body))
-        })
-        .collect()
 }
 
 /// The content type and body of one fixed route.
