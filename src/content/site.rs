@@ -2,6 +2,7 @@
 //! text and media, with look-ups by key and language and the listing order of a section.
 //! Built by [`super::load`]; read by the renderer. Knows nothing of templates or HTTP.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use foldhash::{HashMap, HashMapExt};
@@ -107,16 +108,16 @@ impl Site {
     /// The URL path of `key` for a visitor reading `lang`.
     pub fn url(&self, key: &str, lang: &str) -> Option<String> {
         let (page, fallback) = self.localized(key, lang)?;
-        Some(self.url_of(page, fallback, lang))
+        Some(self.url_of(page, fallback, lang).into_owned())
     }
 
     /// The URL path of `page`, as [`Site::localized`] found it for `lang`: its own, or
     /// under the prefix of `lang` when it stands in for a missing translation.
-    pub fn url_of(&self, page: &Page, fallback: bool, lang: &str) -> String {
+    pub fn url_of<'p>(&self, page: &'p Page, fallback: bool, lang: &str) -> Cow<'p, str> {
         if fallback {
-            format!("{}{}", self.lang_prefix(lang), page.path)
+            Cow::Owned(format!("{}{}", self.lang_prefix(lang), page.path))
         } else {
-            page.path.clone()
+            Cow::Borrowed(&page.path)
         }
     }
 

@@ -24,7 +24,7 @@ pub(super) struct Context<'a> {
     pub(super) has_kosovo: bool,
     related: OnceLock<RelatedIndex<'a>>,
     /// The frame of every page, by language (in the order of `site.languages`).
-    frames: Vec<OnceLock<Arc<SiteFrame>>>,
+    frames: Vec<OnceLock<Arc<SiteFrame<'a>>>>,
 }
 
 /// Theme or country key -> originals that name it, in section listing order.
@@ -52,7 +52,7 @@ impl<'a> Context<'a> {
     }
 
     /// What is the same on every page in `lang`, made once per language.
-    pub(super) fn frame(&self, lang: &str) -> Arc<SiteFrame> {
+    pub(super) fn frame(&self, lang: &str) -> Arc<SiteFrame<'a>> {
         let place = self.site.languages.iter().position(|l| l.code == lang);
         match place.and_then(|place| self.frames.get(place)) {
             Some(frame) => frame
@@ -137,28 +137,24 @@ impl<'a> Context<'a> {
     }
 
     /// A link to `key` for a visitor reading `lang`.
-    pub(super) fn link(&self, key: &str, lang: &str) -> Option<Link> {
+    pub(super) fn link(&self, key: &str, lang: &str) -> Option<Link<'a>> {
         let (page, fallback) = self.site.localized(key, lang)?;
         let ui = self.ui(lang);
         let meta = match &page.kind {
-            PageKind::NewsItem => page.date.map(|d| ui.date(d)).unwrap_or_default(),
-            PageKind::Project(p) => p
-                .status
-                .map(|s| ui.status(s))
-                .unwrap_or_default()
-                .to_owned(),
-            PageKind::Office(o) if o.main_seat => ui.main_seat.clone(),
-            PageKind::Person(p) => p.role.clone(),
-            _ => String::new(),
+            PageKind::NewsItem => page.date.map(|d| ui.date(d)).unwrap_or_default().into(),
+            PageKind::Project(p) => p.status.map(|s| ui.status(s)).unwrap_or_default().into(),
+            PageKind::Office(o) if o.main_seat => ui.main_seat.as_str().into(),
+            PageKind::Person(p) => p.role.as_str().into(),
+            _ => "".into(),
         };
         Some(Link {
-            title: page.title.clone(),
+            title: &page.title,
             href: self.site.url_of(page, fallback, lang),
-            description: page.description.clone(),
+            description: &page.description,
             meta,
-            lang: fallback.then(|| page.lang.clone()),
+            lang: fallback.then_some(page.lang.as_str()),
             icon: match &page.kind {
-                PageKind::Theme(theme) => self.assets.icon(&theme.icon).map(str::to_owned),
+                PageKind::Theme(theme) => self.assets.icon(&theme.icon),
                 _ => None,
             },
         })
@@ -167,7 +163,7 @@ impl<'a> Context<'a> {
     /// Links to `pages` (of one section, in its listing order) for a visitor reading
     /// `lang`. Sections listed by title are sorted again by the titles the visitor reads,
     /// in the alphabet of their language; news keeps its order by date.
-    pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link> {
+    pub(super) fn links(&self, pages: &[&Page], lang: &str) -> Vec<Link<'a>> {
         let links = pages
             .iter()
             .filter_map(|p| Some((*p, self.link(&p.key, lang)?)));
@@ -176,8 +172,8 @@ impl<'a> Context<'a> {
         }
         let mut keyed: Vec<(i64, SortKey, &str, Link)> = links
             .map(|(p, link)| {
-                let title_lang = link.lang.as_deref().unwrap_or(lang);
-                let key = text::sort_key(&link.title, title_lang);
+                let title_lang = link.lang.unwrap_or(lang);
+                let key = text::sort_key(link.title, title_lang);
                 (p.weight, key, p.key.as_str(), link)
             })
             .collect();
@@ -185,7 +181,7 @@ impl<'a> Context<'a> {
         keyed.into_iter().map(|(_, _, _, link)| link).collect()
     }
 
-    pub(super) fn key_links(&self, keys: &[String], lang: &str) -> Vec<Link> {
+    pub(super) fn key_links(&self, keys: &[String], lang: &str) -> Vec<Link<'a>> {
         keys.iter().filter_map(|k| self.link(k, lang)).collect()
     }
 

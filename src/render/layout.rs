@@ -73,7 +73,7 @@ impl<'a> Context<'a> {
     }
 
     /// What is the same on every page in `lang` (see [`Context::frame`]).
-    pub(super) fn site_frame(&self, lang: &str) -> SiteFrame {
+    pub(super) fn site_frame(&self, lang: &str) -> SiteFrame<'a> {
         let site = self.site;
         let site_title = self.site_title(lang);
         let feed_title = match self.link(&Section::News.index_key(), lang) {
@@ -152,7 +152,7 @@ impl<'a> Context<'a> {
                 };
                 Some(MenuItem {
                     label: page.title.clone(),
-                    href: site.url_of(page, fallback, lang),
+                    href: site.url_of(page, fallback, lang).into_owned(),
                     current,
                 })
             })
@@ -175,7 +175,7 @@ impl<'a> Context<'a> {
         {
             breadcrumbs.push(Crumb {
                 label: index.title.clone(),
-                href: self.site.url_of(index, fallback, lang),
+                href: self.site.url_of(index, fallback, lang).into_owned(),
             });
         }
         breadcrumbs

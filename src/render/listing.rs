@@ -33,7 +33,7 @@ fn page_of(pattern: &str, n: usize, pages: usize) -> String {
 }
 
 /// `items` cut into listing pages (one empty page when there are none).
-fn chunks(items: &[Link]) -> Vec<&[Link]> {
+fn chunks<'l, 'a>(items: &'l [Link<'a>]) -> Vec<&'l [Link<'a>]> {
     if items.is_empty() {
         vec![&[]]
     } else {
@@ -168,10 +168,10 @@ mod tests {
     #[test]
     fn items_are_cut_into_pages_and_none_is_one_empty_page() {
         let link = |i: usize| Link {
-            title: i.to_string(),
-            href: format!("/news/{i}/"),
-            description: String::new(),
-            meta: String::new(),
+            title: "",
+            href: format!("/news/{i}/").into(),
+            description: "",
+            meta: "".into(),
             lang: None,
             icon: None,
         };

@@ -204,7 +204,7 @@ impl<'a> Context<'a> {
 
     /// The lists below the page's body: its pages of each of `sections` (see
     /// [`Self::about`]), then the pages sharing the most themes and countries with it.
-    fn lists(&self, page: &Shown, sections: &[Section]) -> Vec<LinkList> {
+    fn lists(&self, page: &Shown, sections: &[Section]) -> Vec<LinkList<'a>> {
         let ui = page.layout.ui;
         let mut lists: Vec<LinkList> = sections
             .iter()
@@ -257,7 +257,7 @@ impl<'a> Context<'a> {
     }
 
     /// The themes and the countries the page is about.
-    fn topic_links(&self, page: &Shown) -> TopicLinks {
+    fn topic_links(&self, page: &Shown) -> TopicLinks<'a> {
         TopicLinks {
             themes: self.key_links(&page.original.themes, page.lang),
             countries: self.key_links(&page.original.countries, page.lang),

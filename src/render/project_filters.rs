@@ -85,7 +85,7 @@ fn values(ctx: &Context, project: &Page, facet: &str, lang: &str) -> Vec<(String
             .filter_map(|key| {
                 let page = ctx.site.page(key, ctx.site.default_language())?;
                 let link = ctx.link(key, lang)?;
-                Some((page.slug.clone(), link.title))
+                Some((page.slug.clone(), link.title.to_owned()))
             })
             .collect()
     };

@@ -178,10 +178,10 @@ fn topics(page: &Page) -> impl Iterator<Item = &str> {
         .chain(own)
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// Up to [`RELATED`] pages sharing the most themes and countries with `original`,
     /// for a visitor reading `lang`.
-    pub(super) fn related_pages(&self, original: &Page, lang: &str) -> Vec<Link> {
+    pub(super) fn related_pages(&self, original: &Page, lang: &str) -> Vec<Link<'a>> {
         self.related_index()
             .ranked(original)
             .into_iter()

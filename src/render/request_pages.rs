@@ -44,7 +44,7 @@ struct SearchTemplate<'a> {
     /// The rank of the first item on this page (11 on page 2), so the list numbers on.
     first_rank: usize,
     /// Links to the sections, offered when nothing matches.
-    sections: Vec<Link>,
+    sections: Vec<Link<'a>>,
     pagination: Option<Pagination>,
 }
 

@@ -1,6 +1,7 @@
 //! The askama template structs: one base layout and one struct per page kind. Templates
 //! live in `templates/` and are compiled into the binary.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use askama::Template;
@@ -10,33 +11,34 @@ use crate::content::UiStrings;
 use crate::content::page::{Country, Figure, Office, Person, Project};
 use crate::markdown::Body;
 
-/// A link to another page, as listings and related lists show it.
+/// A link to another page, as listings and related lists show it: borrowed from the site
+/// where it can be, as a large site's pages make hundreds of thousands of these.
 #[derive(Clone, Debug)]
-pub struct Link {
-    pub title: String,
-    pub href: String,
-    pub description: String,
+pub struct Link<'a> {
+    pub title: &'a str,
+    pub href: Cow<'a, str>,
+    pub description: &'a str,
     /// A short fact: a news date, a project's status, an office's "Main seat".
-    pub meta: String,
+    pub meta: Cow<'a, str>,
     /// The language of the title when it is not the visitor's (an untranslated page).
-    pub lang: Option<String>,
+    pub lang: Option<&'a str>,
     /// A theme's inline SVG icon, shown on its card.
-    pub icon: Option<String>,
+    pub icon: Option<&'a str>,
 }
 
 /// Links under a heading, below a page's body: the pages of a section that are about the
 /// page (a country's offices, a theme's projects), or the pages related to it.
 #[derive(Clone, Debug)]
-pub struct LinkList {
+pub struct LinkList<'a> {
     pub heading: String,
-    pub links: Vec<Link>,
+    pub links: Vec<Link<'a>>,
 }
 
 /// The themes and the countries a project or a news item is about.
 #[derive(Clone, Debug)]
-pub struct TopicLinks {
-    pub themes: Vec<Link>,
-    pub countries: Vec<Link>,
+pub struct TopicLinks<'a> {
+    pub themes: Vec<Link<'a>>,
+    pub countries: Vec<Link<'a>>,
 }
 
 #[derive(Clone, Debug)]
@@ -116,7 +118,7 @@ pub struct Layout<'a> {
     pub lang: String,
     pub ui: &'a UiStrings,
     /// What is the same on every page in `lang`.
-    pub site: Arc<SiteFrame>,
+    pub site: Arc<SiteFrame<'a>>,
     pub share: Share,
     /// schema.org JSON-LD, escaped to stay inside its `<script>`.
     pub json_ld: Option<String>,
@@ -146,7 +148,7 @@ pub struct Layout<'a> {
 
 /// The parts of the layout that are the same on every page in one language: the site's
 /// name and owner, its feed, style sheet and icon, the header's links and the footer.
-pub struct SiteFrame {
+pub struct SiteFrame<'a> {
     pub title: String,
     pub organisation: String,
     pub organisation_url: String,
@@ -158,7 +160,7 @@ pub struct SiteFrame {
     pub search_action: String,
     pub css: String,
     pub favicon: String,
-    pub footer_offices: Vec<Link>,
+    pub footer_offices: Vec<Link<'a>>,
     pub footnote: Option<String>,
 }
 
@@ -202,8 +204,8 @@ pub struct HomeTemplate<'a> {
     pub article: Article<'a>,
     pub lead: String,
     pub figures: Vec<Figure>,
-    pub news: Vec<Link>,
-    pub entries: Vec<Link>,
+    pub news: Vec<Link<'a>>,
+    pub entries: Vec<Link<'a>>,
     pub map: Option<OfficeMap>,
 }
 
@@ -220,7 +222,7 @@ pub struct SectionTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article<'a>,
     pub map: Option<OfficeMap>,
-    pub items: Vec<Link>,
+    pub items: Vec<Link<'a>>,
     pub pagination: Option<Pagination>,
     /// The project filters, on the projects section.
     pub filters: Option<Filters>,
@@ -234,11 +236,11 @@ pub struct OfficeTemplate<'a> {
     pub layout: Layout<'a>,
     pub article: Article<'a>,
     pub office: &'a Office,
-    pub country: Option<Link>,
+    pub country: Option<Link<'a>>,
     pub latitude: String,
     pub longitude: String,
     /// The related pages.
-    pub lists: Vec<LinkList>,
+    pub lists: Vec<LinkList<'a>>,
 }
 
 #[derive(Template)]
@@ -250,7 +252,7 @@ pub struct CountryTemplate<'a> {
     /// The country's migration profiles, in the visitor's language.
     pub profile: Vec<String>,
     /// Its offices, projects, themes and news, then the related pages.
-    pub lists: Vec<LinkList>,
+    pub lists: Vec<LinkList<'a>>,
 }
 
 #[derive(Template)]
@@ -261,7 +263,7 @@ pub struct ThemeTemplate<'a> {
     /// Inline SVG from `static/icons/`.
     pub icon: String,
     /// Its projects, countries and news, then the related pages.
-    pub lists: Vec<LinkList>,
+    pub lists: Vec<LinkList<'a>>,
 }
 
 #[derive(Template)]
@@ -282,9 +284,9 @@ pub struct ProjectTemplate<'a> {
     pub status: Option<String>,
     pub budget: Option<String>,
     pub period: String,
-    pub topics: TopicLinks,
+    pub topics: TopicLinks<'a>,
     /// The related pages.
-    pub lists: Vec<LinkList>,
+    pub lists: Vec<LinkList<'a>>,
 }
 
 #[derive(Template)]
@@ -296,9 +298,9 @@ pub struct NewsTemplate<'a> {
     /// ISO date for `<time datetime>`.
     pub datetime: String,
     pub updated: Option<String>,
-    pub topics: TopicLinks,
+    pub topics: TopicLinks<'a>,
     /// The related pages.
-    pub lists: Vec<LinkList>,
+    pub lists: Vec<LinkList<'a>>,
 }
 
 #[derive(Template)]

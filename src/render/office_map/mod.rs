@@ -186,8 +186,8 @@ impl Context<'_> {
                 let at = REGION.frame.project(o.latitude, o.longitude)?;
                 let link = self.link(&page.key, lang)?;
                 Some(Office {
-                    href: link.href,
-                    title: link.title,
+                    href: link.href.into_owned(),
+                    title: link.title.to_owned(),
                     main: o.main_seat,
                     at,
                 })
