@@ -64,8 +64,9 @@ impl PageProse {
             site_talk: Vec::new(),
             no_source: OnceLock::new(),
         };
+        let mut text = String::new();
         for sentence in sentences {
-            let text = normalise(&sentence.text);
+            let words = normalise(&sentence.text, &mut text);
             let offset = draft.source.body_offset + sentence.offset;
             let negated = text.contains("not") || text.contains("n't");
             let site_talk = negated.then(|| SITE_TALK.iter().find(|p| text.contains(*p)));
@@ -79,7 +80,7 @@ impl PageProse {
                     ),
                 ));
             }
-            if text.split(' ').count() >= MIN_WORDS {
+            if words >= MIN_WORDS {
                 let hash = sentence_hash(&draft.page.lang, &text);
                 prose.long.push(LongSentence { offset, hash });
             }
@@ -295,23 +296,27 @@ fn warning(draft: &Draft, offset: usize, message: impl Into<String>) -> Diagnost
     )
 }
 
-/// Lower case, single spaces, no closing punctuation: how sentences are compared.
-fn normalise(sentence: &str) -> String {
-    let mut words = String::with_capacity(sentence.len());
+/// Writes `sentence` into `out` as sentences are compared: lower case, single spaces, no
+/// closing punctuation. Returns how many words it has (a closing mark standing on its own
+/// counts as a word, as the space before it stays).
+fn normalise(sentence: &str, out: &mut String) -> usize {
+    out.clear();
+    let mut words = 0;
     for word in sentence.split_whitespace() {
-        if !words.is_empty() {
-            words.push(' ');
+        if words > 0 {
+            out.push(' ');
         }
-        words.push_str(word);
+        out.push_str(word);
+        words += 1;
     }
-    words.truncate(words.trim_end_matches(['.', '!', '?', '…']).len());
-    if words.is_ascii() {
+    out.truncate(out.trim_end_matches(['.', '!', '?', '…']).len());
+    if out.is_ascii() {
         // The same as `to_lowercase` for ASCII, in place.
-        words.make_ascii_lowercase();
-        words
+        out.make_ascii_lowercase();
     } else {
-        words.to_lowercase()
+        *out = out.to_lowercase();
     }
+    words
 }
 
 #[cfg(test)]
