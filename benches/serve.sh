@@ -5,8 +5,10 @@
 # disk with gzip_static (precompressed .gz files), sendfile and open_file_cache: the
 # fastest static setup stock nginx has; h2o serves it with `file.send-compressed` and two
 # threads. All answer the same URLs with the same bodies, and none writes an access log.
-# wrk drives each on loopback for a fixed time and the script prints requests per second
-# and the ratio. Also prints the release binary's start-up time (exec to first 200 on
+# wrk drives each on loopback for a fixed time and the script prints requests per second,
+# the ratio, and each server's CPU time per request (its user and system time over the
+# run, from /proc, divided by the requests it answered: steadier than the rate, which
+# moves with how the 2 cores are shared with wrk). Also prints the release binary's start-up time (exec to first 200 on
 # /healthz).
 #
 #   [ROUNDS=3] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
@@ -67,10 +69,13 @@ NGINX
 write_h2o_conf "$work" "$h2o_port"
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
+nginx_pid=$!
 h2o -c "$work/h2o.conf" >/dev/null 2>&1 &
 pids+=($!)
+h2o_pid=$!
 WBT_ADDR=127.0.0.1:$wbt_port RUST_LOG=warn "$bin" >/dev/null 2>&1 &
 pids+=($!)
+wbt_pid=$!
 wait_for() { # url: give up after 10 s
   for _ in $(seq 1 1000); do curl -sf "$1" >/dev/null && return 0; sleep 0.01; done
   echo "serve.sh: $1 did not answer"; exit 1
@@ -79,10 +84,27 @@ wait_for "http://127.0.0.1:$wbt_port/healthz"
 wait_for "http://127.0.0.1:$nginx_port/"
 wait_for "http://127.0.0.1:$h2o_port/"
 
-rps() { # port path header
-  wrk -t2 -c"$connections" -d"${seconds}s" -H "$3" "http://127.0.0.1:$1$2" | awk '/Requests\/sec/ {print $2}'
+# cpu_ticks PID: the CPU time (user + system, in clock ticks) of PID and of its child
+# processes so far: nginx answers from the workers its master started.
+cpu_ticks() {
+  local total=0 process
+  for process in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$process/stat")))
+  done
+  echo "$total"
+}
+# measure SERVER PATH HEADER: "requests-per-second CPU-microseconds-per-request" of SERVER.
+measure() {
+  local pid before report after
+  pid=$(pid_of "$1")
+  before=$(cpu_ticks "$pid")
+  report=$(wrk -t2 -c"$connections" -d"${seconds}s" -H "$3" "http://127.0.0.1:$(port_of "$1")$2")
+  after=$(cpu_ticks "$pid")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.1f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
 }
 port_of() { case $1 in wbt-site) echo "$wbt_port";; nginx) echo "$nginx_port";; h2o) echo "$h2o_port";; esac; }
+pid_of() { case $1 in wbt-site) echo "$wbt_pid";; nginx) echo "$nginx_pid";; h2o) echo "$h2o_pid";; esac; }
 specs=("/about/|Accept-Encoding: gzip" "/about/|Accept-Encoding: identity" "/offices/istanbul/|Accept-Encoding: gzip" "/|Accept-Encoding: gzip")
 servers=(wbt-site nginx h2o)
 # One unmeasured second each first, so that every server has its files open and cached.
@@ -92,7 +114,8 @@ for server in "${servers[@]}"; do
   done
 done
 printf '\n== %s s per run, %s connections, wrk -t2 on loopback (the servers share the 2 cores with wrk)\n' "$seconds" "$connections"
-printf '%-40s %14s %12s %12s %8s %8s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o"
+printf '%-40s %14s %12s %12s %8s %8s   %s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o" \
+  "server CPU µs per request (wbt-site nginx h2o)"
 : > "$work/ratios.tsv"
 for round in $(seq 1 "$rounds"); do
   [ "$rounds" -gt 1 ] && echo "-- round $round of $rounds"
@@ -102,19 +125,23 @@ for round in $(seq 1 "$rounds"); do
     # Each round starts the turn one server further on.
     for turn in 0 1 2; do
       server=${servers[$(( (turn + round - 1) % 3 ))]}
-      got[$server]=$(rps "$(port_of "$server")" "$path" "$header")
+      got[$server]=$(measure "$server" "$path" "$header")
     done
+    # Each of got: "req/s CPU-µs-per-request".
     awk -v label="$path ($header)" -v a="${got[wbt-site]}" -v n="${got[nginx]}" -v h="${got[h2o]}" \
-      'BEGIN { printf "%-40s %14s %12s %12s %8.2f %8.2f\n", label, a, n, h, a / n, a / h
-               printf "%s\t%.3f\t%.3f\n", label, a / n, a / h > "/dev/stderr" }' 2>>"$work/ratios.tsv"
+      'BEGIN { split(a, A, " "); split(n, N, " "); split(h, H, " ")
+               printf "%-40s %14s %12s %12s %8.2f %8.2f   %.1f %.1f %.1f\n", label, A[1], N[1], H[1], A[1] / N[1], A[1] / H[1], A[2], N[2], H[2]
+               printf "%s\t%.3f\t%.3f\t%s\t%s\t%s\n", label, A[1] / N[1], A[1] / H[1], A[2], N[2], H[2] > "/dev/stderr" }' 2>>"$work/ratios.tsv"
   done
 done
 if [ "$rounds" -gt 1 ]; then
   echo "== median over $rounds rounds"
   for spec in "${specs[@]}"; do
     label="${spec%%|*} (${spec#*|})"
-    printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f\n' "$label" \
-      "$(median_of "$work/ratios.tsv" 1 "$label" 2)" "$(median_of "$work/ratios.tsv" 1 "$label" 3)"
+    printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; CPU µs per request %s, %s, %s\n' "$label" \
+      "$(median_of "$work/ratios.tsv" 1 "$label" 2)" "$(median_of "$work/ratios.tsv" 1 "$label" 3)" \
+      "$(median_of "$work/ratios.tsv" 1 "$label" 4)" "$(median_of "$work/ratios.tsv" 1 "$label" 5)" \
+      "$(median_of "$work/ratios.tsv" 1 "$label" 6)"
   done
 fi
-echo "(ratio > 1: wbt-site answers more requests per second)"
+echo "(ratio > 1: wbt-site answers more requests per second; CPU: the server's own user and system time over the run, by /proc, divided by the requests answered)"
