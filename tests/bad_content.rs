@@ -238,7 +238,13 @@ fn more_mistakes_editors_make() {
     expect(&all, "misc/page.md", 1, 1, "`misc/` is not a section");
     expect(&all, "news/no-date.md", 2, 1, "a news item needs a `date`");
     expect(&all, "bad-date.md", 4, 8, "");
-    expect(&all, "anchor.md", 6, 1, "no heading with the id `nowhere`");
+    expect(
+        &all,
+        "anchor.md",
+        6,
+        1,
+        "no heading or element with the id `nowhere`",
+    );
     expect(&all, "themes/t.md", 6, 8, "there is no icon `no-such-icon`");
     expect(&all, "countries/c.md", 8, 12, "unknown variant `tourist`");
     expect(
@@ -248,6 +254,42 @@ fn more_mistakes_editors_make() {
         12,
         "the alias / is already the URL of _index.md",
     );
+}
+
+#[test]
+fn anchors_are_checked_within_the_page_and_on_the_page_a_path_leads_to() {
+    let dir = tree_with(&[
+        (
+            "target.md",
+            "+++\ntitle = \"Target\"\ndescription = \"Has parts.\"\n+++\n\n## Funding\n\n<div id=\"raw-part\">Raw.</div>\n",
+        ),
+        (
+            "links.md",
+            "+++\ntitle = \"Links\"\ndescription = \"Links to parts.\"\n+++\n\n## Scope\n\n\
+             [a](#scope)\n[b](#main)\n[c](#scop)\n[d](/target/#funding)\n[e](/target/#raw-part)\n\
+             [f](/target/#fundng)\n[g](@/target.md#raw-part)\n[h](#)\n[i](/target/?x=1#funding)\n",
+        ),
+    ]);
+    let all = problems_of(&dir);
+    expect(
+        &all,
+        "links.md",
+        10,
+        1,
+        "this page has no heading or element with the id `scop`: did you mean `#scope`?",
+    );
+    expect(
+        &all,
+        "links.md",
+        13,
+        1,
+        "`/target/` has no heading or element with the id `fundng`: did you mean `#funding`?",
+    );
+    let anchors: Vec<_> = all
+        .iter()
+        .filter(|d| d.message.contains("no heading or element"))
+        .collect();
+    assert_eq!(anchors.len(), 2, "{anchors:?}");
 }
 
 #[test]

@@ -355,7 +355,7 @@ fn problems_found_after_a_file_is_let_go_are_placed_from_the_file_read_again() {
         tree.write(file, (text + &added).as_bytes());
     }
     let is_late = |d: &Diagnostic| {
-        d.message.contains("is also on") || d.message.contains("no heading with the id")
+        d.message.contains("is also on") || d.message.contains("no heading or element with the id")
     };
     let load = |files| match Site::load(files, &tree.options) {
         Ok(_) => panic!("a broken anchor fails the load"),

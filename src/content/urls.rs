@@ -9,6 +9,25 @@ pub const PAGE_SIZE: usize = 20;
 /// own news feed under its prefix: see [`feed_path`].
 pub const FIXED_ROUTES: [&str; 4] = ["/robots.txt", "/sitemap.xml", "/healthz", FEED_PATH];
 
+/// The ids the layout gives elements of a page beside its body's (the skip link's target,
+/// the table of contents, the sources, the home page's parts): a link may point to them.
+/// A test in `render` checks this list against the templates.
+pub const LAYOUT_IDS: [&str; 13] = [
+    "main",
+    "wbt-search",
+    "footer-offices",
+    "footer-about",
+    "wbt-toc",
+    "wbt-sources",
+    "wbt-filters",
+    "wbt-search-page",
+    "office-map-title",
+    "our-offices",
+    "latest-news",
+    "key-figures",
+    "explore",
+];
+
 /// The Atom feed of news in the default language.
 pub const FEED_PATH: &str = "/feed.xml";
 

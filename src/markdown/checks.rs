@@ -201,17 +201,29 @@ fn link_text_problem(dest: &str, events: &[(Event<'_>, Range<usize>)]) -> Option
     }
 }
 
-/// `dest` as a site path to check, if it is one (`/x/`, not `//host/x` or `https://...`).
+/// `dest` as a link to check, if it is a site path (`/x/`, `/x/#part`, not `//host/x` or
+/// `https://...`) or a part of the page itself (`#part`).
 pub(super) fn internal_link(offset: usize, dest: &str) -> Option<InternalLink> {
-    if !dest.starts_with('/') || dest.starts_with("//") {
+    if !dest.starts_with(['/', '#']) || dest.starts_with("//") {
         return None;
     }
-    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    let (path, anchor) = match dest.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor).filter(|a| !a.is_empty())),
+        None => (dest, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() && anchor.is_none() {
+        return None;
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     Some(InternalLink {
         offset,
-        path: percent_encoding::percent_decode_str(path)
-            .decode_utf8_lossy()
-            .into_owned(),
+        path: decode(path),
+        anchor: anchor.map(decode),
     })
 }
 

@@ -39,13 +39,16 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A link written as a site path, for checking against the real routes.
+/// A link written as a site path or as a `#fragment` of the page itself, for checking
+/// against the real routes and ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InternalLink {
     /// Byte offset of the link in the body.
     pub offset: usize,
-    /// The path, without query or fragment.
+    /// The path, without query or fragment; empty for a link within the page (`#funding`).
     pub path: String,
+    /// The fragment after `#`, percent-decoded, if there is one.
+    pub anchor: Option<String>,
 }
 
 /// A rendered body, as a page keeps it.
@@ -54,8 +57,9 @@ pub struct Body {
     pub html: String,
     /// `h2` and `h3` headings, in order.
     pub toc: Vec<TocEntry>,
-    /// The ids of every heading, for checking `#anchor` links.
-    pub heading_ids: Vec<String>,
+    /// The ids of the body's elements (headings, footnotes, raw HTML), for checking
+    /// `#anchor` links.
+    pub ids: Vec<String>,
 }
 
 /// What rendering a body gives: the body, and what the loader checks.
@@ -154,7 +158,6 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
                     title: text,
                 });
             }
-            rendered.body.heading_ids.push(id);
         }
         let offset = events[i].1.start;
         if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) =
@@ -183,7 +186,28 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
     }
 
     rendered.body.html = safe_html::write(events, body.len() * 3 / 2);
+    rendered.body.ids = element_ids(&rendered.body.html);
     rendered
+}
+
+/// The `id` of every element of `html` as written by the sanitiser (attributes in double
+/// quotes, `"` and `&` escaped), unescaped.
+fn element_ids(html: &str) -> Vec<String> {
+    const ATTRIBUTE: &str = " id=\"";
+    html.match_indices(ATTRIBUTE)
+        .filter_map(|(at, _)| {
+            let value = &html[at + ATTRIBUTE.len()..];
+            let value = &value[..value.find('"')?];
+            Some(
+                value
+                    .replace("&quot;", "\"")
+                    .replace("&#39;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&"),
+            )
+        })
+        .collect()
 }
 
 /// The events of `body` with their byte ranges, parsed with the extensions pages use.
@@ -230,6 +254,16 @@ fn no_links(target: &str) -> Resolution {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ids_of_headings_footnotes_and_raw_html_are_known() {
+        let out = render(
+            "## Scope\n\nSee[^note].\n\n[^note]: A note.\n\n<p id=\"a&amp;b\">Raw.</p>\n",
+            "en",
+            &no_links,
+        );
+        assert_eq!(out.body.ids, ["scope", "note", "a&b"]);
+    }
 
     #[test]
     fn headings_get_unique_ids_and_a_toc() {

@@ -219,6 +219,23 @@ fn og_locale(lang: &str) -> Option<&'static str> {
 mod tests {
     use super::og_locale;
 
+    /// The loader accepts links to the ids of `urls::LAYOUT_IDS` on every page: the list
+    /// must name each id the templates write, and no other.
+    #[test]
+    fn the_layout_ids_the_loader_knows_are_those_of_the_templates() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut written = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for (at, _) in text.match_indices(" id=\"") {
+                let value = &text[at + 5..];
+                written.insert(value[..value.find('"').unwrap()].to_owned());
+            }
+        }
+        let listed = crate::content::urls::LAYOUT_IDS.map(str::to_owned);
+        assert_eq!(written, listed.into_iter().collect());
+    }
+
     #[test]
     fn open_graph_locales_name_a_territory() {
         assert_eq!(og_locale("en"), Some("en_GB"));

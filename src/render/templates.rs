@@ -88,7 +88,7 @@ pub struct Article<'a> {
 static NO_BODY: Body = Body {
     html: String::new(),
     toc: Vec::new(),
-    heading_ids: Vec::new(),
+    ids: Vec::new(),
 };
 
 impl Default for Article<'_> {

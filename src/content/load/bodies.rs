@@ -224,12 +224,13 @@ fn render_body(draft: &mut Draft, targets: &Targets, search_text: bool) -> Rende
             (at(link.offset), target)
         })
         .collect();
-    links.extend(
-        rendered
-            .internal_links
-            .iter()
-            .map(|link| (at(link.offset), LinkTarget::Path(link.path.clone()))),
-    );
+    links.extend(rendered.internal_links.iter().map(|link| {
+        let target = LinkTarget::Path {
+            path: link.path.clone(),
+            anchor: link.anchor.clone(),
+        };
+        (at(link.offset), target)
+    }));
     let diagnostics = rendered
         .problems
         .into_iter()

@@ -1,6 +1,7 @@
-//! Loading stage 6, once every page exists: `@/page.md#id` anchors against the target's
-//! headings, site paths (`/offices/`, `/media/a.pdf`) against the routes the site will
-//! have (the nearest one named when there is none), and media files that nothing uses.
+//! Loading stage 6, once every page exists: `@/page.md#id`, `/path/#id` and `#id`
+//! anchors against the ids of the page they lead to (its body's and its layout's), site
+//! paths (`/offices/`, `/media/a.pdf`) against the routes the site will have (the nearest
+//! one named when there is none), and media files that nothing uses.
 //! Links to a page that failed to parse, and media only it uses, are left to its error.
 
 use std::collections::BTreeSet;
@@ -27,8 +28,12 @@ pub(super) struct LinkToCheck {
 pub(super) enum LinkTarget {
     /// `@/key#anchor`.
     Anchor { key: String, anchor: String },
-    /// A site path such as `/offices/` or `/media/a.pdf`.
-    Path(String),
+    /// A site path such as `/offices/` or `/media/a.pdf`, or empty for the page itself,
+    /// with the `#anchor` after it, if any.
+    Path {
+        path: String,
+        anchor: Option<String>,
+    },
 }
 
 /// Every path a visitor can reach, and the hidden pages and aliases beside them.
@@ -149,6 +154,20 @@ impl<'a> Routes<'a> {
     }
 }
 
+/// The error for a link to `#anchor` on `page` (named as the message says it) when
+/// neither its body (`body_ids`) nor its layout has an element with that id.
+fn missing_id(page: &str, anchor: &str, body_ids: &[String]) -> Option<(Severity, String)> {
+    let known = || body_ids.iter().map(String::as_str).chain(urls::LAYOUT_IDS);
+    if known().any(|id| id == anchor) {
+        return None;
+    }
+    let fix = suggest::did_you_mean(anchor, known(), |id| format!("#{id}"));
+    Some((
+        Severity::Error,
+        format!("{page} has no heading or element with the id `{anchor}`{fix}"),
+    ))
+}
+
 impl Loader<'_> {
     /// Checks links once every page is rendered, and reports media nothing uses.
     pub(super) fn check_links(
@@ -162,8 +181,10 @@ impl Loader<'_> {
         let ids: HashMap<&str, &[String]> = drafts
             .iter()
             .filter(|d| d.page.lang == *default_lang)
-            .map(|d| (d.page.key.as_str(), d.page.body.heading_ids.as_slice()))
+            .map(|d| (d.page.key.as_str(), d.page.body.ids.as_slice()))
             .collect();
+        let by_path: HashMap<&str, &Draft> =
+            drafts.iter().map(|d| (d.page.path.as_str(), d)).collect();
         let routes = Routes::of(drafts, media, languages);
         let mut used_media: BTreeSet<String> = drafts
             .iter()
@@ -177,21 +198,29 @@ impl Loader<'_> {
             let problem = match &link.target {
                 LinkTarget::Anchor { key, anchor } => ids
                     .get(key.as_str())
-                    .filter(|headings| !anchor.is_empty() && !headings.contains(anchor))
-                    .map(|_| {
-                        (
-                            Severity::Error,
-                            format!("`{key}` has no heading with the id `{anchor}`"),
-                        )
-                    }),
-                LinkTarget::Path(path) => {
+                    .filter(|_| !anchor.is_empty())
+                    .and_then(|body_ids| missing_id(&format!("`{key}`"), anchor, body_ids)),
+                LinkTarget::Path { path, anchor } if path.is_empty() => {
+                    let body_ids = &drafts[link.draft].page.body.ids;
+                    anchor
+                        .as_deref()
+                        .and_then(|anchor| missing_id("this page", anchor, body_ids))
+                }
+                LinkTarget::Path { path, anchor } => {
                     used_media.insert(path.clone());
                     // A page that failed to parse has its own error already.
                     let failed = &self.failed_pages.urls;
                     if failed.contains(path) || failed.contains(&format!("{path}/")) {
                         continue;
                     }
-                    routes.problem(path)
+                    routes.problem(path).or_else(|| {
+                        let target = by_path.get(path.as_str())?;
+                        missing_id(
+                            &format!("`{path}`"),
+                            anchor.as_deref()?,
+                            &target.page.body.ids,
+                        )
+                    })
                 }
             };
             if let Some((severity, message)) = problem {
