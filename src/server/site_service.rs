@@ -144,9 +144,14 @@ fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
 /// ([`is_safe_path`]: `..`, `.`, backslashes, NUL) or is not UTF-8.
 /// Borrows the path when it has nothing to decode, as almost every request does.
 fn decode_path(raw: &str) -> Option<Cow<'_, str>> {
-    let decoded = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .ok()?;
+    let decoded = if raw.contains('%') {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .ok()?
+    } else {
+        // Nothing to decode: not worth a pass of the decoder over every byte.
+        Cow::Borrowed(raw)
+    };
     is_safe_path(&decoded).then_some(decoded)
 }
 
