@@ -194,10 +194,13 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
 /// quotes, `"` and `&` escaped), unescaped.
 fn element_ids(html: &str) -> Vec<String> {
     const ATTRIBUTE: &str = " id=\"";
-    html.match_indices(ATTRIBUTE)
-        .filter_map(|(at, _)| {
+    memchr::memmem::find_iter(html.as_bytes(), ATTRIBUTE)
+        .filter_map(|at| {
             let value = &html[at + ATTRIBUTE.len()..];
             let value = &value[..value.find('"')?];
+            if !value.contains('&') {
+                return Some(value.to_owned());
+            }
             Some(
                 value
                     .replace("&quot;", "\"")
