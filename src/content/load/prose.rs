@@ -323,6 +323,32 @@ fn normalise(sentence: &str, out: &mut String) -> usize {
 mod tests {
     use super::*;
 
+    /// What [`normalise`] must give, the plain way: words split on white space, joined
+    /// by one space, closing marks trimmed, then lowered.
+    fn plainly(sentence: &str) -> (String, usize) {
+        let joined = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+        let trimmed = joined.trim_end_matches(['.', '!', '?', '…']);
+        (trimmed.to_lowercase(), trimmed.split(' ').count())
+    }
+
+    #[test]
+    fn normalising_is_the_plain_definition() {
+        let mut out = String::new();
+        for sentence in [
+            "The Office works   with ministries.",
+            "  İSTANBUL’da BİR OFİS VAR…",
+            "ΟΔΟΣ ΣΟΦΟΚΛΕΟΥΣ!",
+            "tabs\tand\u{a0}no-break\u{2003}spaces ?",
+            "a .",
+            "…",
+            "Ünïcödé ÀND ascii",
+            "file\x1cseparator\x0bvertical\x0cfeed",
+        ] {
+            let words = normalise(sentence, &mut out);
+            assert_eq!((out.clone(), words), plainly(sentence), "{sentence:?}");
+        }
+    }
+
     #[test]
     fn every_phrase_of_site_talk_is_negated() {
         for phrase in SITE_TALK {
