@@ -26,6 +26,29 @@ median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (
 # FILE whose KEY_FIELD is KEY.
 median_of() { awk -F'\t' -v kf="$2" -v key="$3" -v f="$4" '$kf == key { print $f }' "$1" | median; }
 
+# cpu_ticks PID: the CPU time (user + system, in clock ticks) of PID and of its child
+# processes so far: nginx answers from the workers its master started.
+cpu_ticks() {
+  local total=0 process
+  for process in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$process/stat")))
+  done
+  echo "$total"
+}
+
+# wrk_cpu PID WRK_ARGUMENTS...: one wrk run against the server PID; prints "requests/s
+# CPU-µs-per-request", the second from the server's own CPU time (/proc), which other
+# load on the machine does not inflate as much as it moves the rate.
+wrk_cpu() {
+  local pid=$1 before report after
+  shift
+  before=$(cpu_ticks "$pid")
+  report=$(wrk "$@")
+  after=$(cpu_ticks "$pid")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
+}
+
 # write_h2o_conf WORK PORT: WORK/h2o.conf, for h2o serving the export in WORK/public on
 # 127.0.0.1:PORT with its precompressed files and two threads, as the benches compare.
 write_h2o_conf() {

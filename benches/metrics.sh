@@ -41,16 +41,9 @@ for port in $plain_port $metrics_port; do
   done
 done
 
-# One wrk run on a port: prints "requests/s CPU-µs-per-request", the second from the server's
-# own CPU time (/proc/PID/stat), which other load on the machine does not inflate as much.
+# One wrk run on a port: "requests/s CPU-µs-per-request" (see wrk_cpu in common.sh).
 run() { # port pid
-  local before after out
-  before=$(awk '{print $14 + $15}' "/proc/$2/stat")
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$1/about/")
-  after=$(awk '{print $14 + $15}' "/proc/$2/stat")
-  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
-    /requests in/ {n = $1} /Requests\/sec/ {r = $2}
-    END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}'
+  wrk_cpu "$2" -t2 -c"$connections" -d"${seconds}s" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$1/about/"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 

@@ -8,8 +8,8 @@
 # wrk drives each on loopback for a fixed time and the script prints requests per second,
 # the ratio, and each server's CPU time per request (its user and system time over the
 # run, from /proc, divided by the requests it answered: steadier than the rate, which
-# moves with how the 2 cores are shared with wrk). Also prints the release binary's start-up time (exec to first 200 on
-# /healthz).
+# moves with how the 2 cores are shared with wrk). Also prints the release binary's
+# start-up time (exec to first 200 on /healthz).
 #
 #   [ROUNDS=3] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
 #
@@ -84,24 +84,9 @@ wait_for "http://127.0.0.1:$wbt_port/healthz"
 wait_for "http://127.0.0.1:$nginx_port/"
 wait_for "http://127.0.0.1:$h2o_port/"
 
-# cpu_ticks PID: the CPU time (user + system, in clock ticks) of PID and of its child
-# processes so far: nginx answers from the workers its master started.
-cpu_ticks() {
-  local total=0 process
-  for process in "$1" $(pgrep -P "$1"); do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$process/stat")))
-  done
-  echo "$total"
-}
 # measure SERVER PATH HEADER: "requests-per-second CPU-microseconds-per-request" of SERVER.
 measure() {
-  local pid before report after
-  pid=$(pid_of "$1")
-  before=$(cpu_ticks "$pid")
-  report=$(wrk -t2 -c"$connections" -d"${seconds}s" -H "$3" "http://127.0.0.1:$(port_of "$1")$2")
-  after=$(cpu_ticks "$pid")
-  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-    '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.1f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
+  wrk_cpu "$(pid_of "$1")" -t2 -c"$connections" -d"${seconds}s" -H "$3" "http://127.0.0.1:$(port_of "$1")$2"
 }
 port_of() { case $1 in wbt-site) echo "$wbt_port";; nginx) echo "$nginx_port";; h2o) echo "$h2o_port";; esac; }
 pid_of() { case $1 in wbt-site) echo "$wbt_pid";; nginx) echo "$nginx_pid";; h2o) echo "$h2o_pid";; esac; }
@@ -138,7 +123,7 @@ if [ "$rounds" -gt 1 ]; then
   echo "== median over $rounds rounds"
   for spec in "${specs[@]}"; do
     label="${spec%%|*} (${spec#*|})"
-    printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; CPU µs per request %s, %s, %s\n' "$label" \
+    printf '%-40s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; CPU µs per request %.1f, %.1f, %.1f\n' "$label" \
       "$(median_of "$work/ratios.tsv" 1 "$label" 2)" "$(median_of "$work/ratios.tsv" 1 "$label" 3)" \
       "$(median_of "$work/ratios.tsv" 1 "$label" 4)" "$(median_of "$work/ratios.tsv" 1 "$label" 5)" \
       "$(median_of "$work/ratios.tsv" 1 "$label" 6)"
