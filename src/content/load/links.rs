@@ -154,13 +154,14 @@ impl<'a> Routes<'a> {
     }
 }
 
-/// The error for a link to `#anchor` on `page` (named as the message says it) when
-/// neither its body (`body_ids`) nor its layout has an element with that id.
-fn missing_id(page: &str, anchor: &str, body_ids: &[String]) -> Option<(Severity, String)> {
+/// The error for a link to `#anchor` on `page` (a key or a path; `None`: the linking page
+/// itself) when neither its body (`body_ids`) nor its layout has an element with that id.
+fn missing_id(page: Option<&str>, anchor: &str, body_ids: &[String]) -> Option<(Severity, String)> {
     let known = || body_ids.iter().map(String::as_str).chain(urls::LAYOUT_IDS);
     if known().any(|id| id == anchor) {
         return None;
     }
+    let page = page.map_or_else(|| "this page".to_owned(), |page| format!("`{page}`"));
     let fix = suggest::did_you_mean(anchor, known(), |id| format!("#{id}"));
     Some((
         Severity::Error,
@@ -199,12 +200,12 @@ impl Loader<'_> {
                 LinkTarget::Anchor { key, anchor } => ids
                     .get(key.as_str())
                     .filter(|_| !anchor.is_empty())
-                    .and_then(|body_ids| missing_id(&format!("`{key}`"), anchor, body_ids)),
+                    .and_then(|body_ids| missing_id(Some(key), anchor, body_ids)),
                 LinkTarget::Path { path, anchor } if path.is_empty() => {
                     let body_ids = &drafts[link.draft].page.body.ids;
                     anchor
                         .as_deref()
-                        .and_then(|anchor| missing_id("this page", anchor, body_ids))
+                        .and_then(|anchor| missing_id(None, anchor, body_ids))
                 }
                 LinkTarget::Path { path, anchor } => {
                     used_media.insert(path.clone());
@@ -215,11 +216,7 @@ impl Loader<'_> {
                     }
                     routes.problem(path).or_else(|| {
                         let target = by_path.get(path.as_str())?;
-                        missing_id(
-                            &format!("`{path}`"),
-                            anchor.as_deref()?,
-                            &target.page.body.ids,
-                        )
+                        missing_id(Some(path), anchor.as_deref()?, &target.page.body.ids)
                     })
                 }
             };
