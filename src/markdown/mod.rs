@@ -191,8 +191,9 @@ pub fn render(body: &str, lang: &str, resolve: &Resolve<'_>) -> Rendered {
 }
 
 /// The `id` of every element of `html` as written by the sanitiser (attributes in double
-/// quotes, `"` and `&` escaped), unescaped.
-fn element_ids(html: &str) -> Vec<String> {
+/// quotes, `"` and `&` escaped), unescaped. The layout ids' test reads the templates'
+/// with it too.
+pub(crate) fn element_ids(html: &str) -> Vec<String> {
     const ATTRIBUTE: &str = " id=\"";
     memchr::memmem::find_iter(html.as_bytes(), ATTRIBUTE)
         .filter_map(|at| {

@@ -227,10 +227,7 @@ mod tests {
         let mut written = std::collections::BTreeSet::new();
         for entry in std::fs::read_dir(folder).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for (at, _) in text.match_indices(" id=\"") {
-                let value = &text[at + 5..];
-                written.insert(value[..value.find('"').unwrap()].to_owned());
-            }
+            written.extend(crate::markdown::element_ids(&text));
         }
         let listed = crate::content::urls::LAYOUT_IDS.map(str::to_owned);
         assert_eq!(written, listed.into_iter().collect());
