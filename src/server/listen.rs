@@ -6,10 +6,12 @@
 //! Owns how bytes get to a service and back, and how serving stops. Must not know what the
 //! service answers: it serves any tower service that can be told its connection's peer.
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::response::Response;
@@ -18,7 +20,6 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -28,7 +29,8 @@ use super::guard::{Guard, MAX_HEADER_BYTES};
 use super::{Draining, ServerOptions};
 
 /// What the accept loop serves: a tower service from a request to a response, made for
-/// each connection from its peer's address and sent to the connection's task.
+/// each connection from its peer's address and sent to the connection's task. It must
+/// always be ready: [`CallAtOnce`] calls it without waiting.
 pub trait HttpService:
     tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
     + Clone
@@ -221,7 +223,7 @@ impl Connections {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
-                        let service = TowerToHyperService::new(app.for_peer(peer));
+                        let service = CallAtOnce::new(app.for_peer(peer));
                         match &self.tls {
                             None => {
                                 let connection = graceful.watch(self.http1.serve_connection(TokioIo::new(stream), service));
@@ -261,7 +263,7 @@ impl Connections {
 async fn serve_tls<S>(
     stream: TcpStream,
     (acceptor, both, timeout): (TlsAcceptor, auto::Builder<TokioExecutor>, Duration),
-    service: TowerToHyperService<S>,
+    service: CallAtOnce<S>,
     watcher: Watcher,
 ) where
     S: HttpService,
@@ -274,6 +276,36 @@ async fn serve_tls<S>(
     let connection = both.serve_connection(TokioIo::new(stream), service);
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// A connection's tower service as hyper's, called as soon as hyper has the request.
+///
+/// hyper-util's `TowerToHyperService` clones the service for every request and keeps the
+/// request until its future is first polled; meanwhile hyper reads on, and the request's
+/// head still holds the read buffer, so every request cost a new 8 KiB buffer (and the
+/// clone three reference counts the serving threads share). tower's `call` takes
+/// `&mut self` and hyper's `&self`: hyper calls one request at a time on a connection, so
+/// a `RefCell` lends the one service out for each call.
+struct CallAtOnce<S>(RefCell<S>);
+
+impl<S> CallAtOnce<S> {
+    fn new(service: S) -> Self {
+        CallAtOnce(RefCell::new(service))
+    }
+}
+
+impl<S: HttpService> hyper::service::Service<http::Request<Incoming>> for CallAtOnce<S> {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = S::Future;
+
+    fn call(&self, request: http::Request<Incoming>) -> S::Future {
+        let mut service = self.0.borrow_mut();
+        // Always ready (see `HttpService`); asked all the same, as tower's contract wants.
+        let ready = service.poll_ready(&mut Context::from_waker(Waker::noop()));
+        debug_assert!(matches!(ready, Poll::Ready(Ok(()))));
+        service.call(request)
     }
 }
 
