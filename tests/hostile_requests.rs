@@ -178,6 +178,78 @@ fn a_client_that_sends_its_request_slowly_is_cut_off_before_it_finishes() {
     assert_eq!(raw_get(&server, b"/", "").0, 200, "others are still served");
 }
 
+/// The server builds each response in the map that held the request's headers, and hyper
+/// hands that map back for the next request on the connection: on one kept-alive
+/// connection, no header a client sends may come back, in any later response either.
+#[test]
+fn no_request_header_comes_back_on_a_kept_alive_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &[]);
+    let mut stream = TcpStream::connect(address(&server)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut heads = Vec::new();
+    for (target, headers) in [
+        (
+            "/about/",
+            "Cookie: session=probe-1\r\nAccept-Encoding: gzip\r\n",
+        ),
+        (
+            "/about/",
+            "X-Probe: probe-2\r\nIf-None-Match: \"probe-3\"\r\n",
+        ),
+        (
+            "/no/such/page/",
+            "X-Forwarded-For: 192.0.2.1\r\nX-Probe: probe-4\r\n",
+        ),
+        ("/about/", "Range: bytes=0-1\r\nX-Probe: probe-5\r\n"),
+    ] {
+        let raw = format!("GET {target} HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+        stream.write_all(raw.as_bytes()).unwrap();
+        heads.push(read_response_head(&mut stream));
+    }
+    let statuses: Vec<u16> = heads.iter().map(|head| status_of(head)).collect();
+    assert_eq!(statuses, [200, 200, 404, 200]);
+    for head in &heads {
+        let lower = head.to_ascii_lowercase();
+        for sent in [
+            "probe",
+            "cookie",
+            "x-forwarded-for",
+            "if-none-match",
+            "range:",
+        ] {
+            assert!(!lower.contains(sent), "`{sent}` came back in {head}");
+        }
+        assert!(
+            lower.contains("\r\nx-content-type-options: nosniff\r\n"),
+            "{head}"
+        );
+    }
+}
+
+/// One response's head from `stream`, its body (by `Content-Length`) read and dropped.
+fn read_response_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: u64 = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .map_or(0, |value| value.trim().parse().unwrap());
+    std::io::copy(&mut stream.take(length), &mut std::io::sink()).unwrap();
+    head
+}
+
 #[test]
 fn methods_other_than_get_and_head_get_405_with_allow() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,10 @@ use axum::response::{IntoResponse, Response};
 use super::range::{self, Ranged};
 use crate::render::{CachePolicy, Resource, headers};
 
+/// How many headers a response may carry here and in the guard: the map is made this big
+/// once (for a connection's first request) and reused from then on.
+const RESPONSE_HEADERS: usize = 16;
+
 /// Which body to send for the request's `Accept-Encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
@@ -117,21 +121,24 @@ fn cache_control(status: StatusCode, cache: CachePolicy, live: bool) -> &'static
 }
 
 /// The response for `resource`: the right encoding, ETag, caching, 304 when unchanged.
-/// `live`: under live preview, pages are revalidated on every visit.
+/// `request` holds the request's headers; once read, its map is emptied and carries the
+/// response's. hyper hands a response's map back for the next request's head, so a
+/// connection allocates no header map per request. `live`: under live preview, pages are
+/// revalidated on every visit.
 pub(crate) fn respond(
     resource: &Resource,
     status: StatusCode,
-    headers: &HeaderMap,
+    request: HeaderMap,
     head: bool,
     live: bool,
 ) -> Response {
     let ranged = match status {
-        StatusCode::OK => range::requested(headers, resource),
+        StatusCode::OK => range::requested(&request, resource),
         _ => Ranged::Whole,
     };
     // A part is a range of the identity body.
     let encoding = match ranged {
-        Ranged::Whole => choose_encoding(headers, resource),
+        Ranged::Whole => choose_encoding(&request, resource),
         _ => Encoding::Identity,
     };
     let (body, coding, etag) = match encoding {
@@ -139,12 +146,15 @@ pub(crate) fn respond(
         Encoding::Gzip => (&resource.gzip, Some("gzip"), &resource.etag_gzip),
         Encoding::Identity => (&None, None, &resource.etag),
     };
+    let unchanged = status == StatusCode::OK && none_match(&request, etag);
     // `choose_encoding` picks a compressed body only when there is one.
     let body = body.clone().unwrap_or_else(|| resource.identity.clone());
     let mut response = Response::new(Body::empty());
-    // Room for these headers and the security headers, so the map never grows.
-    *response.headers_mut() = HeaderMap::with_capacity(16);
     let out = response.headers_mut();
+    *out = request;
+    out.clear();
+    // Room for these headers and the security headers, so the map never grows.
+    out.reserve(RESPONSE_HEADERS);
     out.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control(status, resource.cache, live)),
@@ -157,7 +167,7 @@ pub(crate) fn respond(
     }
     if status == StatusCode::OK {
         out.insert(header::ETAG, etag.clone());
-        if none_match(headers, etag) {
+        if unchanged {
             *response.status_mut() = StatusCode::NOT_MODIFIED;
             return response;
         }
@@ -294,22 +304,50 @@ mod tests {
         }
     }
 
+    /// `respond` builds the response in the request's own header map: nothing the client
+    /// sent may come back, on a 200, a 304 or a 404.
+    #[test]
+    fn no_request_header_is_sent_back() {
+        let both = resource(true, true);
+        let mut request = headers(header::ACCEPT_ENCODING, &["gzip"]);
+        request.insert(header::COOKIE, HeaderValue::from_static("session=secret"));
+        request.insert("x-forwarded-for", HeaderValue::from_static("192.0.2.1"));
+        let unchanged = {
+            let mut map = request.clone();
+            map.insert(header::IF_NONE_MATCH, both.etag_gzip.clone());
+            map
+        };
+        for (request, status, expected) in [
+            (request.clone(), StatusCode::OK, StatusCode::OK),
+            (unchanged, StatusCode::OK, StatusCode::NOT_MODIFIED),
+            (request, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+        ] {
+            let sent: Vec<_> = request.keys().cloned().collect();
+            let reply = respond(&both, status, request, false, false);
+            assert_eq!(reply.status(), expected);
+            for name in sent {
+                assert!(!reply.headers().contains_key(&name), "{name} came back");
+            }
+            assert!(reply.headers().contains_key(header::CACHE_CONTROL));
+        }
+    }
+
     #[test]
     fn each_body_has_its_own_etag_and_304_only_for_its_own() {
         let both = resource(true, true);
         let mut request = headers(header::ACCEPT_ENCODING, &["br"]);
-        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        let reply = respond(&both, StatusCode::OK, request.clone(), false, false);
         assert_eq!(reply.headers()[header::ETAG], both.etag_brotli);
         assert_eq!(reply.headers()[header::CONTENT_ENCODING], "br");
         request.insert(header::IF_NONE_MATCH, both.etag.clone());
-        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        let reply = respond(&both, StatusCode::OK, request.clone(), false, false);
         assert_eq!(
             reply.status(),
             StatusCode::OK,
             "the identity ETag is not the brotli body's"
         );
         request.insert(header::IF_NONE_MATCH, both.etag_brotli.clone());
-        let reply = respond(&both, StatusCode::OK, &request, false, false);
+        let reply = respond(&both, StatusCode::OK, request.clone(), false, false);
         assert_eq!(reply.status(), StatusCode::NOT_MODIFIED);
     }
 }

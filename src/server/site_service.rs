@@ -68,13 +68,20 @@ where
         if path == "/healthz" || (self.live_reload && path.starts_with(live_reload::PREFIX)) {
             return Either::Right(self.routes.clone().oneshot(request.map(Body::new)));
         }
-        Either::Left(std::future::ready(Ok(answer(&self.site.load(), &request))))
+        let (request, _body) = request.into_parts();
+        Either::Left(std::future::ready(Ok(answer(&self.site.load(), request))))
     }
 }
 
-/// A page, an asset, a redirect, or the 404 page.
-fn answer<B>(site: &RenderedSite, request: &http::Request<B>) -> Response {
-    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+/// A page, an asset, a redirect, or the 404 page. The request's header map goes on to
+/// [`respond`], which reuses it.
+fn answer(site: &RenderedSite, request: http::request::Parts) -> Response {
+    let http::request::Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = request;
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
