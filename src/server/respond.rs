@@ -111,14 +111,29 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// `Cache-Control` for `resource` answered with `status`; `live`: under live preview.
-fn cache_control(status: StatusCode, cache: CachePolicy, live: bool) -> &'static str {
+fn cache_control(status: StatusCode, cache: CachePolicy, live: bool) -> HeaderValue {
+    const NO_STORE: HeaderValue = HeaderValue::from_static(headers::NO_STORE);
+    const LIVE: HeaderValue = HeaderValue::from_static(headers::LIVE_CACHE_CONTROL);
+    const NOT_FOUND: HeaderValue = HeaderValue::from_static(headers::NOT_FOUND_CACHE_CONTROL);
+    const PAGE: HeaderValue = HeaderValue::from_static(CachePolicy::Page.cache_control());
+    const IMMUTABLE: HeaderValue = HeaderValue::from_static(CachePolicy::Immutable.cache_control());
+    const MEDIA: HeaderValue = HeaderValue::from_static(CachePolicy::Media.cache_control());
     match (status, cache) {
-        (StatusCode::INTERNAL_SERVER_ERROR, _) => headers::NO_STORE,
-        (_, CachePolicy::Page) if live => headers::LIVE_CACHE_CONTROL,
-        (StatusCode::NOT_FOUND, _) => headers::NOT_FOUND_CACHE_CONTROL,
-        (_, cache) => cache.cache_control(),
+        (StatusCode::INTERNAL_SERVER_ERROR, _) => NO_STORE,
+        (_, CachePolicy::Page) if live => LIVE,
+        (StatusCode::NOT_FOUND, _) => NOT_FOUND,
+        (_, CachePolicy::Page) => PAGE,
+        (_, CachePolicy::Immutable) => IMMUTABLE,
+        (_, CachePolicy::Media) => MEDIA,
     }
 }
+
+// The header values `respond` sends, made at compile time: `HeaderValue::from_static`
+// called at run time checks every byte again, on every request.
+const VARY: HeaderValue = HeaderValue::from_static(headers::VARY);
+const BYTES: HeaderValue = HeaderValue::from_static("bytes");
+const BROTLI: HeaderValue = HeaderValue::from_static("br");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
 
 /// The response for `resource`: the right encoding, ETag, caching, 304 when unchanged.
 /// `request` holds the request's headers; once read, its map is emptied and carries the
@@ -142,8 +157,8 @@ pub(crate) fn respond(
         _ => Encoding::Identity,
     };
     let (body, coding, etag) = match encoding {
-        Encoding::Brotli => (&resource.brotli, Some("br"), &resource.etag_brotli),
-        Encoding::Gzip => (&resource.gzip, Some("gzip"), &resource.etag_gzip),
+        Encoding::Brotli => (&resource.brotli, Some(BROTLI), &resource.etag_brotli),
+        Encoding::Gzip => (&resource.gzip, Some(GZIP), &resource.etag_gzip),
         Encoding::Identity => (&None, None, &resource.etag),
     };
     let unchanged = status == StatusCode::OK && none_match(&request, etag);
@@ -157,13 +172,13 @@ pub(crate) fn respond(
     out.reserve(RESPONSE_HEADERS);
     out.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control(status, resource.cache, live)),
+        cache_control(status, resource.cache, live),
     );
     if resource.compressible {
-        out.insert(header::VARY, HeaderValue::from_static(headers::VARY));
+        out.insert(header::VARY, VARY);
     }
     if range::accepts_ranges(resource) {
-        out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        out.insert(header::ACCEPT_RANGES, BYTES);
     }
     if status == StatusCode::OK {
         out.insert(header::ETAG, etag.clone());
@@ -174,7 +189,7 @@ pub(crate) fn respond(
     }
     out.insert(header::CONTENT_TYPE, resource.content_type.clone());
     if let Some(coding) = coding {
-        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        out.insert(header::CONTENT_ENCODING, coding);
     }
     let (status, body) = range::cut(ranged, status, body, out);
     if head {
