@@ -24,39 +24,43 @@ enum Encoding {
     Identity,
 }
 
-/// The items of a comma-separated list header, over all its lines (untrimmed; lines that
-/// are not visible ASCII are skipped).
-fn list_items(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &str> {
+/// The items of a comma-separated list header, over all its lines, as untrimmed bytes.
+/// Read as bytes: the codings and ETags compared with them are ASCII, so a byte that is
+/// not can only fail to match, and no UTF-8 check is needed first.
+fn list_items(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &[u8]> {
     headers
         .get_all(name)
         .into_iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+}
+
+/// `text` cut at its first `separator`, or `None` when there is none.
+fn split_once(text: &[u8], separator: u8) -> Option<(&[u8], &[u8])> {
+    let at = text.iter().position(|&b| b == separator)?;
+    Some((&text[..at], &text[at + 1..]))
 }
 
 /// The body to send, by RFC 9110 §12.5.3: each coding's q-value comes from its own entry
 /// in `Accept-Encoding`, else from `*`; a coding with q = 0 is never sent; among the
 /// bodies the resource has, the highest q wins, brotli before gzip before identity on a
-/// tie. Identity is acceptable unless excluded, and unnamed it comes last. Without the header, identity (as nginx
-/// does: a client that names no coding may decode none). Malformed parameters are ignored.
+/// tie. Identity is acceptable unless excluded, and unnamed it comes last. Without the
+/// header, identity (as nginx does: a client that names no coding may decode none).
+/// Malformed parameters are ignored.
 fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
-    if headers.get(header::ACCEPT_ENCODING).is_none() {
-        return Encoding::Identity;
-    }
     let mut star = None;
     let mut explicit: [Option<u16>; 3] = [None; 3];
     for item in list_items(headers, header::ACCEPT_ENCODING) {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim();
+        let mut parts = item.split(|&b| b == b';');
+        let coding = parts.next().unwrap_or_default().trim_ascii();
         let q = parts.filter_map(quality).next_back().unwrap_or(1000);
-        let is = |name: &str| coding.eq_ignore_ascii_case(name);
-        let slot = if is("br") {
+        let is = |name: &[u8]| coding.eq_ignore_ascii_case(name);
+        let slot = if is(b"br") {
             &mut explicit[0]
-        } else if is("gzip") || is("x-gzip") {
+        } else if is(b"gzip") || is(b"x-gzip") {
             &mut explicit[1]
-        } else if is("identity") {
+        } else if is(b"identity") {
             &mut explicit[2]
-        } else if coding == "*" {
+        } else if coding == b"*" {
             &mut star
         } else {
             continue;
@@ -85,20 +89,23 @@ fn choose_encoding(headers: &HeaderMap, resource: &Resource) -> Encoding {
 
 /// A `q=` parameter as thousandths (`q=0.5` → 500); `None` for any other or malformed
 /// parameter, which is then ignored.
-fn quality(parameter: &str) -> Option<u16> {
-    let (name, value) = parameter.split_once('=')?;
-    if !name.trim().eq_ignore_ascii_case("q") {
+fn quality(parameter: &[u8]) -> Option<u16> {
+    let (name, value) = split_once(parameter, b'=')?;
+    if !name.trim_ascii().eq_ignore_ascii_case(b"q") {
         return None;
     }
-    let value = value.trim();
-    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    let value = value.trim_ascii();
+    let (whole, fraction) = split_once(value, b'.').unwrap_or((value, b""));
+    if fraction.len() > 3 || !fraction.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let thousandths = fraction.parse::<u16>().unwrap_or(0) * 10u16.pow(3 - fraction.len() as u32);
+    let digits = fraction
+        .iter()
+        .fold(0u16, |number, digit| number * 10 + u16::from(digit - b'0'));
+    let thousandths = digits * 10u16.pow(3 - fraction.len() as u32);
     match whole {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
+        b"0" => Some(thousandths),
+        b"1" if thousandths == 0 => Some(1000),
         _ => None,
     }
 }
@@ -106,8 +113,14 @@ fn quality(parameter: &str) -> Option<u16> {
 /// Does `If-None-Match` name `etag` (weak comparison, as RFC 9110 asks for it)?
 fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     list_items(headers, header::IF_NONE_MATCH)
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag.as_bytes() == etag.as_bytes())
+        .map(|tag| {
+            let mut tag = tag.trim_ascii();
+            while let Some(strong) = tag.strip_prefix(b"W/") {
+                tag = strong;
+            }
+            tag
+        })
+        .any(|tag| tag == b"*" || tag == etag.as_bytes())
 }
 
 /// `Cache-Control` for `resource` answered with `status`; `live`: under live preview.
@@ -268,6 +281,8 @@ mod tests {
             (&["identity;q=0, gzip;q=0.1"], &both, Gzip),
             (&["identity"], &both, Identity),
             (&["brotli, deflate"], &both, Identity),
+            // A coding that is not ASCII matches none; the rest of its line still counts.
+            (&["brötli, gzip"], &both, Gzip),
             (&["br, gzip"], &gzip_only, Gzip),
             (&["br"], &gzip_only, Identity),
             (&["br, gzip, *"], &neither, Identity),
@@ -294,7 +309,7 @@ mod tests {
             ("level=1", None),
             ("q", None),
         ] {
-            assert_eq!(quality(parameter), expected, "{parameter:?}");
+            assert_eq!(quality(parameter.as_bytes()), expected, "{parameter:?}");
         }
     }
 
@@ -309,6 +324,8 @@ mod tests {
             (&["\"x\", \"abc\""], true),
             (&["\"x\"", " \"abc\" "], true),
             (&["\"x\",\"y\""], false),
+            (&["W/W/\"abc\""], true),
+            (&["\"é\", \"abc\""], true),
             (&["\"abc-gz\""], false),
             (&["abc"], false),
             (&["\"ABC\""], false),
