@@ -178,6 +178,43 @@ fn a_client_that_sends_its_request_slowly_is_cut_off_before_it_finishes() {
     assert_eq!(raw_get(&server, b"/", "").0, 200, "others are still served");
 }
 
+/// On a kept-alive connection each request head gets the whole `--request-timeout` from
+/// the end of the answer before it, and no more: two requests each sent after 0.6 s of a
+/// 1 s timeout are answered (the deadline moves on with each head), and a head left
+/// unfinished after the third answer is cut off about a second later.
+#[test]
+fn each_head_on_a_kept_alive_connection_gets_the_whole_timeout_and_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--request-timeout", "1"]);
+    let mut stream = TcpStream::connect(address(&server)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    for pause in [0, 600, 600] {
+        std::thread::sleep(Duration::from_millis(pause));
+        stream
+            .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        assert_eq!(status_of(&read_response_head(&mut stream)), 200);
+    }
+    let answered = std::time::Instant::now();
+    stream
+        .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    let waited = answered.elapsed();
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
+        "{rest}"
+    );
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "cut off after {waited:?}"
+    );
+}
+
 /// The server builds each response in the map that held the request's headers, and hyper
 /// hands that map back for the next request on the connection: on one kept-alive
 /// connection, no header a client sends may come back, in any later response either.

@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use super::connection_timer::ConnectionTimer;
 use super::guard::{Guard, MAX_HEADER_BYTES};
 use super::{Draining, ServerOptions};
 
@@ -178,8 +179,8 @@ impl Connections {
     fn new(options: &ServerOptions) -> Connections {
         let timeout = options.request_timeout;
         let mut http1 = http1::Builder::new();
+        // The timer of the head deadline is each connection's own: see `serve`.
         http1
-            .timer(TokioTimer::new())
             .header_read_timeout(timeout)
             .max_buf_size(MAX_HEADER_BYTES * 4)
             // The head and the body go out in one `writev`, the body not first copied
@@ -226,7 +227,9 @@ impl Connections {
                         let service = CallAtOnce::new(app.for_peer(peer));
                         match &self.tls {
                             None => {
-                                let connection = graceful.watch(self.http1.serve_connection(TokioIo::new(stream), service));
+                                let mut http1 = self.http1.clone();
+                                http1.timer(ConnectionTimer::default());
+                                let connection = graceful.watch(http1.serve_connection(TokioIo::new(stream), service));
                                 tokio::spawn(async move {
                                     if let Err(error) = connection.await {
                                         tracing::debug!(%error, "connection ended with an error");

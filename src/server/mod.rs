@@ -17,6 +17,7 @@
 //! is built or watched: it is handed the site and, under `--watch`, the live-reload channels.
 
 mod access_log;
+mod connection_timer;
 mod guard;
 mod listen;
 mod metrics;
