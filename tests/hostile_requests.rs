@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{Server, copy_dir, fixture};
+use common::{Server, check_head_deadlines, copy_dir, fixture, read_response_head};
 
 /// What a file outside the content folder holds; no reply may contain it.
 const SECRET: &str = "SECRET-OUTSIDE-THE-SITE";
@@ -179,9 +179,7 @@ fn a_client_that_sends_its_request_slowly_is_cut_off_before_it_finishes() {
 }
 
 /// On a kept-alive connection each request head gets the whole `--request-timeout` from
-/// the end of the answer before it, and no more: two requests each sent after 0.6 s of a
-/// 1 s timeout are answered (the deadline moves on with each head), and a head left
-/// unfinished after the third answer is cut off about a second later.
+/// the end of the answer before it, and no more (see [`common::check_head_deadlines`]).
 #[test]
 fn each_head_on_a_kept_alive_connection_gets_the_whole_timeout_and_no_more() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,29 +188,7 @@ fn each_head_on_a_kept_alive_connection_gets_the_whole_timeout_and_no_more() {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    for pause in [0, 600, 600] {
-        std::thread::sleep(Duration::from_millis(pause));
-        stream
-            .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n\r\n")
-            .unwrap();
-        assert_eq!(status_of(&read_response_head(&mut stream)), 200);
-    }
-    let answered = std::time::Instant::now();
-    stream
-        .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n")
-        .unwrap();
-    let mut rest = Vec::new();
-    let _ = stream.read_to_end(&mut rest);
-    let waited = answered.elapsed();
-    let rest = String::from_utf8_lossy(&rest);
-    assert!(
-        rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
-        "{rest}"
-    );
-    assert!(
-        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
-        "cut off after {waited:?}"
-    );
+    check_head_deadlines(&mut stream);
 }
 
 /// The server builds each response in the map that held the request's headers, and hyper
@@ -264,27 +240,6 @@ fn no_request_header_comes_back_on_a_kept_alive_connection() {
             "{head}"
         );
     }
-}
-
-/// One response's head from `stream`, its body (by `Content-Length`) read and dropped.
-fn read_response_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8];
-    while !head.ends_with(b"\r\n\r\n") {
-        stream.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8(head).unwrap();
-    let length: u64 = head
-        .lines()
-        .find_map(|line| {
-            line.to_ascii_lowercase()
-                .strip_prefix("content-length: ")
-                .map(str::to_owned)
-        })
-        .map_or(0, |value| value.trim().parse().unwrap());
-    std::io::copy(&mut stream.take(length), &mut std::io::sink()).unwrap();
-    head
 }
 
 #[test]

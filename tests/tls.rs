@@ -168,3 +168,30 @@ fn a_missing_empty_or_mismatched_certificate_or_key_stops_the_start() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tls-key"));
 }
+
+/// Over HTTPS (HTTP/1.1) as over plain HTTP, each request head on a kept-alive connection
+/// gets the whole `--request-timeout` from the answer before it, and no more.
+#[test]
+fn each_head_over_https_gets_the_whole_timeout_and_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let server = Server::start(serve_tls(&cert, &key, &["--request-timeout", "1"]));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(made.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let socket = std::net::TcpStream::connect(server.base.trim_start_matches("https://")).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    common::check_head_deadlines(&mut rustls::StreamOwned::new(connection, socket));
+}

@@ -178,8 +178,9 @@ struct Connections {
 impl Connections {
     fn new(options: &ServerOptions) -> Connections {
         let timeout = options.request_timeout;
+        // The timer of the head deadline, over HTTP/1.1 plain or in TLS, is each
+        // connection's own: see `serve`.
         let mut http1 = http1::Builder::new();
-        // The timer of the head deadline is each connection's own: see `serve`.
         http1
             .header_read_timeout(timeout)
             .max_buf_size(MAX_HEADER_BYTES * 4)
@@ -191,7 +192,6 @@ impl Connections {
         let tls = options.tls.as_ref().map(|tls| {
             let mut both = auto::Builder::new(TokioExecutor::new());
             both.http1()
-                .timer(TokioTimer::new())
                 .header_read_timeout(timeout)
                 .max_buf_size(MAX_HEADER_BYTES * 4);
             both.http2()
@@ -237,7 +237,9 @@ impl Connections {
                                 });
                             }
                             Some((acceptor, both)) => {
-                                let handshake = (acceptor.clone(), both.clone(), self.request_timeout);
+                                let mut both = both.clone();
+                                both.http1().timer(ConnectionTimer::default());
+                                let handshake = (acceptor.clone(), both, self.request_timeout);
                                 tokio::spawn(serve_tls(stream, handshake, service, graceful.watcher()));
                             }
                         }

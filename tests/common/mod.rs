@@ -4,7 +4,7 @@
 
 pub mod nginx;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -286,4 +286,57 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
+}
+
+/// One response's head from `stream`, its body (by `Content-Length`) read and dropped.
+pub fn read_response_head(stream: &mut impl Read) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: u64 = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .map_or(0, |value| value.trim().parse().unwrap());
+    std::io::copy(&mut stream.take(length), &mut std::io::sink()).unwrap();
+    head
+}
+
+/// The request-head deadline on one kept-alive connection to a server started with
+/// `--request-timeout 1`: two requests each sent 0.6 s after the answer before them are
+/// answered (the deadline moves on with each head), and a head left unfinished after the
+/// third answer is cut off about a second later.
+pub fn check_head_deadlines(stream: &mut (impl Read + Write)) {
+    for pause in [0, 600, 600] {
+        std::thread::sleep(Duration::from_millis(pause));
+        stream
+            .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let head = read_response_head(stream);
+        assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    }
+    let answered = Instant::now();
+    stream
+        .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    stream.flush().unwrap();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    let waited = answered.elapsed();
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
+        "{rest}"
+    );
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "cut off after {waited:?}"
+    );
 }
