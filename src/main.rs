@@ -196,7 +196,7 @@ fn serve(mut args: ServeArgs) -> ExitCode {
     }
     let shared = Arc::new(ArcSwap::from_pointee(site));
     if !options.live_reload {
-        compress_in_background(shared.clone());
+        finish_in_background(shared.clone());
     }
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let live_reload = args.watch.then(|| LiveReload {
@@ -312,9 +312,13 @@ fn start_watching(
     }
 }
 
-/// Serving starts on the plain bodies; the compressed site replaces it once ready, unless
-/// something (a scheduled rebuild) replaced it first.
-fn compress_in_background(shared: SharedSite) {
+/// Serving starts on the plain bodies; the finished site (compressed, with its search
+/// index) replaces it once ready, unless something (a scheduled rebuild) replaced it first.
+/// Then the memory start-up freed is given back, once nothing is being built any more.
+/// The search index used to be built on a thread of its own, which could still be running
+/// when memory was given back: what it freed stayed, and the server held 27-50 MB at rest
+/// over 49 starts, against 26-38 MB over 48 with [`build::finish`] doing both here.
+fn finish_in_background(shared: SharedSite) {
     std::thread::spawn(move || {
         let started = Instant::now();
         let plain = shared.load_full();
@@ -324,14 +328,14 @@ fn compress_in_background(shared: SharedSite) {
         // take it, far shorter than mimalloc's own second); then what is left is given
         // back, and freed memory is purged at once again.
         set_purge_delay(10);
-        let compressed = Arc::new(plain.compressed());
+        let finished = Arc::new(build::finish(&plain));
         set_purge_delay(0);
         give_back_freed_memory();
-        let previous = shared.compare_and_swap(&plain, compressed);
+        let previous = shared.compare_and_swap(&plain, finished);
         if Arc::ptr_eq(&previous, &plain) {
             tracing::info!(
                 ms = started.elapsed().as_millis() as u64,
-                "compressed every page"
+                "compressed every page and built the search index"
             );
         }
     });
