@@ -49,8 +49,11 @@ wrk_cpu() {
     '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
 }
 
-# write_h2o_conf WORK PORT: WORK/h2o.conf, for h2o serving the export in WORK/public on
-# 127.0.0.1:PORT with its precompressed files and two threads, as the benches compare.
+# write_h2o_conf WORK PORT [same-headers]: WORK/h2o.conf, for h2o serving the export in
+# WORK/public on 127.0.0.1:PORT with its precompressed files and two threads, as the benches
+# compare. With `same-headers`, h2o also sends what wbt-site sends with a page: the headers
+# the export's `_headers` file gives every route (`/*`) and the home page (`/`: its
+# Cache-Control, the same as every page's), and `text/html; charset=utf-8`.
 write_h2o_conf() {
   cat > "$1/h2o.conf" <<H2O
 user: nobody
@@ -66,4 +69,10 @@ hosts:
         file.dir: $1/public
         file.send-compressed: ON
 H2O
+  if [ "${3:-}" = same-headers ]; then
+    awk '/^\/\*$/ || /^\/$/ {take = 1; next} /^[^ ]/ {take = 0}
+         take && /^  / {sub(/^  /, ""); print "        header.add: \"" $0 "\""}' \
+      "$1/public/_headers" >> "$1/h2o.conf"
+    printf '        file.mime.settypes:\n          "text/html; charset=utf-8": [".html"]\n' >> "$1/h2o.conf"
+  fi
 }

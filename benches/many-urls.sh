@@ -23,7 +23,13 @@ rounds=${ROUNDS:-1}
 needs nginx h2o wrk curl
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Waits for the servers too: wbt-site drains for 5 s after SIGTERM, still listening, and a
+# run started meanwhile could not take its port.
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 if [ "$source" = --corpus ]; then

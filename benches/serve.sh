@@ -11,7 +11,13 @@
 # moves with how the 2 cores are shared with wrk). Also prints the release binary's
 # start-up time (exec to first 200 on /healthz).
 #
-#   [ROUNDS=3] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
+#   [ROUNDS=3] [SAME_HEADERS=1] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
+#
+# By default nginx and h2o send their own few headers (about 280 bytes a head against
+# wbt-site's 680, security headers included), as issue 11 set the comparison. With
+# SAME_HEADERS=1 they send what wbt-site sends as well: nginx includes the export's
+# `wbt-site.nginx.conf` (as the README deploys it), h2o adds the export's `_headers`
+# for pages (see write_h2o_conf), so that every server writes, and wrk reads, as much.
 #
 # With ROUNDS above 1, every request is measured that many times, the servers taking turns
 # in a new order each round (load on a 2-core machine drifts from minute to minute), and
@@ -30,7 +36,13 @@ wbt_port=18080
 nginx_port=18081
 h2o_port=18082
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+# Waits for the servers too: wbt-site drains for 5 s after SIGTERM, still listening, and a
+# run started meanwhile could not take its port.
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # Start-up: exec to the first 200 from /healthz, five times.
@@ -61,12 +73,12 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     root $work/public;
-    gzip_static on;
     etag on;
+    $(if [ "${SAME_HEADERS:-}" = 1 ]; then echo "include $work/public/wbt-site.nginx.conf;"; else echo "gzip_static on;"; fi)
   }
 }
 NGINX
-write_h2o_conf "$work" "$h2o_port"
+write_h2o_conf "$work" "$h2o_port" "$([ "${SAME_HEADERS:-}" = 1 ] && echo same-headers)"
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
 nginx_pid=$!
