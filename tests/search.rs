@@ -73,6 +73,28 @@ async fn the_title_outweighs_the_body_and_matches_are_marked() {
 }
 
 #[tokio::test]
+async fn an_excerpt_keeps_headings_and_list_items_apart() {
+    let dir = copy_fixture("site");
+    fs::write(
+        dir.path().join("seats.md"),
+        "+++\ntitle = \"Seats\"\ndescription = \"Where the teams sit.\"\n+++\n\n\
+         ## Our seats\n\nWe have two: \n\n- Istanbul, the main seat\n- Ankara\n\nBoth host Kestrel teams.\n",
+    )
+    .unwrap();
+    let app = router_for(&BuildOptions {
+        source: Source::Dir(dir.path().to_owned()),
+        drafts: false,
+        base_url: None,
+        live_reload: false,
+    });
+    let page = get(&app, "/search?q=kestrel").await.text();
+    assert!(
+        page.contains("Our seats · We have two: Istanbul, the main seat · Ankara · Both host <mark>Kestrel</mark> teams"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn drafts_and_scheduled_pages_are_never_found() {
     let app = router();
     assert!(titles(&app, "/search?q=draft").await.is_empty());

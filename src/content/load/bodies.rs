@@ -237,8 +237,7 @@ fn render_body(draft: &mut Draft, targets: &Targets, search_text: bool) -> Rende
         .map(|p| Diagnostic::at(p.severity, &draft.page.file, text, at(p.offset), p.message))
         .collect();
     let text = if search_text {
-        let sentences = rendered.sentences.iter().map(|s| s.text.as_str());
-        sentences.collect::<Vec<_>>().join(" ").into()
+        joined_for_search(&rendered.sentences)
     } else {
         Arc::from("")
     };
@@ -250,4 +249,23 @@ fn render_body(draft: &mut Draft, targets: &Targets, search_text: bool) -> Rende
         diagnostics,
         links,
     }
+}
+
+/// A body's sentences as one text for search. A sentence that ends without a stop ends
+/// its block (a heading, a list item, a table cell): " · " sets it off from the next, so
+/// that a result's excerpt does not run a heading into the sentence after it.
+fn joined_for_search(sentences: &[markdown::Sentence]) -> Arc<str> {
+    let mut text = String::new();
+    for sentence in sentences {
+        if let Some(last) = text
+            .trim_end_matches(['"', '\'', '”', '’', ')', ']'])
+            .chars()
+            .last()
+        {
+            let stopped = matches!(last, '.' | '!' | '?' | '…' | ':' | ';' | ',');
+            text.push_str(if stopped { " " } else { " · " });
+        }
+        text.push_str(&sentence.text);
+    }
+    text.into()
 }
