@@ -12,12 +12,16 @@ use wbt_site::content::source::Source;
 
 /// The router over the `site` fixture with one page about the region added.
 fn router_with_region_page() -> (tempfile::TempDir, wbt_site::server::App) {
-    let dir = copy_fixture("site");
-    fs::write(
-        dir.path().join("region.md"),
+    router_with_page(
+        "region.md",
         "+++\ntitle = \"Routes through Türkiye\"\ndescription = \"Priština and İstanbul on the map.\"\n+++\n\nPeople returning home get help from IBM teams.\n",
     )
-    .unwrap();
+}
+
+/// The router over the `site` fixture with the page `file` (its `text`) added.
+fn router_with_page(file: &str, text: &str) -> (tempfile::TempDir, wbt_site::server::App) {
+    let dir = copy_fixture("site");
+    fs::write(dir.path().join(file), text).unwrap();
     let app = router_for(&BuildOptions {
         source: Source::Dir(dir.path().to_owned()),
         drafts: false,
@@ -74,19 +78,11 @@ async fn the_title_outweighs_the_body_and_matches_are_marked() {
 
 #[tokio::test]
 async fn an_excerpt_keeps_headings_and_list_items_apart() {
-    let dir = copy_fixture("site");
-    fs::write(
-        dir.path().join("seats.md"),
+    let (_dir, app) = router_with_page(
+        "seats.md",
         "+++\ntitle = \"Seats\"\ndescription = \"Where the teams sit.\"\n+++\n\n\
          ## Our seats\n\nWe have two: \n\n- Istanbul, the main seat\n- Ankara\n\nBoth host Kestrel teams.\n",
-    )
-    .unwrap();
-    let app = router_for(&BuildOptions {
-        source: Source::Dir(dir.path().to_owned()),
-        drafts: false,
-        base_url: None,
-        live_reload: false,
-    });
+    );
     let page = get(&app, "/search?q=kestrel").await.text();
     assert!(
         page.contains("Our seats · We have two: Istanbul, the main seat · Ankara · Both host <mark>Kestrel</mark> teams"),
