@@ -102,7 +102,7 @@ pub fn build(
 /// then its compressed bodies. Returns the compressed site; both it and `site` answer
 /// searches from the index, ready now. One after the other, not side by side: with the
 /// two at once, what they free is interleaved in memory, and a server at rest on the
-/// default site kept 37-51 MB in most starts instead of 25-30 MB (main.rs).
+/// default site kept 27-51 MB (most starts at 44-48) instead of 26-38 MB (main.rs).
 pub fn finish(site: &RenderedSite) -> RenderedSite {
     if let Some(pages) = &site.on_request {
         pages.prepare();

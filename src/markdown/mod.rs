@@ -20,7 +20,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag};
 
 use crate::diagnostic::Severity;
 use checks::{MAX_NESTING, check_structure, inline_text, too_deep};
-pub use sentences::Sentence;
+pub use sentences::{STOPS, Sentence};
 
 /// A heading listed in a page's table of contents.
 #[derive(Clone, Debug, PartialEq, Eq)]

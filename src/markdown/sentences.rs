@@ -6,6 +6,9 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, TagEnd};
 
+/// The marks a sentence ends with, when white space or the end of its block follows.
+pub const STOPS: [char; 4] = ['.', '!', '?', '…'];
+
 /// A sentence of visible text and the byte offset in the body where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sentence {
@@ -46,7 +49,7 @@ impl Block {
         let bytes = text.as_bytes();
         let mut begin = 0;
         for (i, byte) in bytes.iter().enumerate() {
-            // `…` is E2 80 A6 in UTF-8; the others are ASCII.
+            // [`STOPS`], as bytes: `…` is E2 80 A6 in UTF-8; the others are ASCII.
             let end = match byte {
                 b'.' | b'!' | b'?' => i + 1,
                 0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA6]) => i + 3,

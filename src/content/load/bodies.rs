@@ -262,7 +262,7 @@ fn joined_for_search(sentences: &[markdown::Sentence]) -> Arc<str> {
             .chars()
             .last()
         {
-            let stopped = matches!(last, '.' | '!' | '?' | '…' | ':' | ';' | ',');
+            let stopped = markdown::STOPS.contains(&last) || matches!(last, ':' | ';' | ',');
             text.push_str(if stopped { " " } else { " · " });
         }
         text.push_str(&sentence.text);

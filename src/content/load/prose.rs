@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashSet};
 use super::{Draft, Loader};
 use crate::content::page::PageKind;
 use crate::diagnostic::{Diagnostic, Severity, line_col};
-use crate::markdown::Sentence;
+use crate::markdown::{self, Sentence};
 
 /// Sentences this long or longer count as repeated.
 const MIN_WORDS: usize = 10;
@@ -309,7 +309,7 @@ fn normalise(sentence: &str, out: &mut String) -> usize {
         out.push_str(word);
         words += 1;
     }
-    out.truncate(out.trim_end_matches(['.', '!', '?', '…']).len());
+    out.truncate(out.trim_end_matches(markdown::STOPS).len());
     if out.is_ascii() {
         // The same as `to_lowercase` for ASCII, in place.
         out.make_ascii_lowercase();
