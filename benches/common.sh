@@ -49,6 +49,14 @@ wrk_cpu() {
     '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
 }
 
+# stop_servers PID...: stops each server and waits for it: wbt-site drains for 5 s after
+# SIGTERM, still listening, and a bench started meanwhile could not take its port.
+stop_servers() {
+  local pid
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+
 # write_h2o_conf WORK PORT [same-headers]: WORK/h2o.conf, for h2o serving the export in
 # WORK/public on 127.0.0.1:PORT with its precompressed files and two threads, as the benches
 # compare. With `same-headers`, h2o also sends what wbt-site sends with a page: the headers

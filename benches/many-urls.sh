@@ -23,13 +23,7 @@ rounds=${ROUNDS:-1}
 needs nginx h2o wrk curl
 work=$(mktemp -d)
 pids=()
-# Waits for the servers too: wbt-site drains for 5 s after SIGTERM, still listening, and a
-# run started meanwhile could not take its port.
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
+cleanup() { stop_servers "${pids[@]}"; rm -rf "$work"; }
 trap cleanup EXIT
 
 if [ "$source" = --corpus ]; then

@@ -21,12 +21,7 @@ bin=$(.ci/wbt-site-binary --release)
 plain_port=$((20000 + RANDOM % 20000))
 metrics_port=$((plain_port + 1))
 pids=()
-# Waits for the servers too: wbt-site drains for 5 s after SIGTERM, still listening, and a
-# run started meanwhile could not take its port.
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
+cleanup() { stop_servers "${pids[@]}"; }
 trap cleanup EXIT
 
 WBT_ADDR=127.0.0.1:$plain_port RUST_LOG=warn "$bin" >/dev/null 2>&1 &

@@ -28,6 +28,7 @@
 seconds=${1:-10}
 connections=${2:-64}
 rounds=${ROUNDS:-1}
+same_headers=$([ "${SAME_HEADERS:-}" = 1 ] && echo same-headers || true)
 needs nginx h2o wrk curl
 
 bin=$(.ci/wbt-site-binary --release)
@@ -36,13 +37,7 @@ wbt_port=18080
 nginx_port=18081
 h2o_port=18082
 pids=()
-# Waits for the servers too: wbt-site drains for 5 s after SIGTERM, still listening, and a
-# run started meanwhile could not take its port.
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
+cleanup() { stop_servers "${pids[@]}"; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Start-up: exec to the first 200 from /healthz, five times.
@@ -74,11 +69,11 @@ http {
     listen 127.0.0.1:$nginx_port;
     root $work/public;
     etag on;
-    $(if [ "${SAME_HEADERS:-}" = 1 ]; then echo "include $work/public/wbt-site.nginx.conf;"; else echo "gzip_static on;"; fi)
+    $(if [ -n "$same_headers" ]; then echo "include $work/public/wbt-site.nginx.conf;"; else echo "gzip_static on;"; fi)
   }
 }
 NGINX
-write_h2o_conf "$work" "$h2o_port" "$([ "${SAME_HEADERS:-}" = 1 ] && echo same-headers)"
+write_h2o_conf "$work" "$h2o_port" "$same_headers"
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 pids+=($!)
 nginx_pid=$!
