@@ -1,5 +1,6 @@
 //! Sockets and connections: `SO_REUSEPORT` listeners (one per core, refused when another
-//! process holds the address unless `--reuse-port`), one thread with a single-threaded
+//! process holds the address unless `--reuse-port`, each tagged with its own CPU when
+//! there is one per CPU: see `steering`), one thread with a single-threaded
 //! runtime and hyper's accept loop per listener (the nginx worker model), the TLS
 //! handshake under `--tls-cert`, and the drain on SIGTERM, SIGINT or SIGHUP.
 //!
@@ -20,13 +21,14 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::connection_timer::ConnectionTimer;
 use super::guard::{Guard, MAX_HEADER_BYTES};
+use super::steering::{self, AcceptCounts, ThreadSteering};
 use super::{Draining, ServerOptions};
 
 /// What the accept loop serves: a tower service from a request to a response, made for
@@ -70,12 +72,16 @@ pub fn bind(addr: SocketAddr, count: usize, share: bool) -> io::Result<Vec<std::
     }
     let mut listeners: Vec<std::net::TcpListener> = Vec::with_capacity(count.max(1));
     let mut addr = addr;
-    for _ in 0..count.max(1) {
+    let cpus = steering::cpus_for(count).unwrap_or_default();
+    for index in 0..count.max(1) {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_reuse_address(true)?;
         #[cfg(unix)]
         socket.set_reuse_port(true)?;
         socket.set_nonblocking(true)?;
+        if let Some(&cpu) = cpus.get(index) {
+            steering::set_tag(&socket, cpu)?;
+        }
         socket.bind(&addr.into())?;
         socket.listen(1024)?;
         let listener: std::net::TcpListener = socket.into();
@@ -122,13 +128,19 @@ pub fn run(
     // No thread serves before the signal handlers exist: a SIGTERM that arrives while
     // the first requests are answered must drain, not kill.
     let ready = std::sync::Arc::new(std::sync::Barrier::new(listeners.len()));
+    let accept_counts = AcceptCounts::new(listeners.len());
     for (index, listener) in listeners.into_iter().enumerate() {
         let ready = ready.clone();
         let app = app.clone();
         let mut stopped = stopped.clone();
         let signals = signals.take();
         let background = background.take();
-        let connections = Connections::new(options);
+        let steering = ThreadSteering::new(
+            accept_counts.clone(),
+            index,
+            steering::is_tagged(SockRef::from(&listener)),
+        );
+        let connections = Connections::new(options, steering);
         let thread = std::thread::Builder::new()
             .name(format!("wbt-server-{index}"))
             .spawn(move || -> io::Result<()> {
@@ -173,10 +185,11 @@ struct Connections {
     http1: http1::Builder,
     tls: Option<(TlsAcceptor, auto::Builder<TokioExecutor>)>,
     request_timeout: Duration,
+    steering: ThreadSteering,
 }
 
 impl Connections {
-    fn new(options: &ServerOptions) -> Connections {
+    fn new(options: &ServerOptions, steering: ThreadSteering) -> Connections {
         let timeout = options.request_timeout;
         // The timer of the head deadline, over HTTP/1.1 plain or in TLS, is each
         // connection's own: see `serve`.
@@ -203,6 +216,7 @@ impl Connections {
             http1,
             tls,
             request_timeout: timeout,
+            steering,
         }
     }
 
@@ -210,7 +224,7 @@ impl Connections {
     /// lets requests in flight finish (for at most the request timeout), closes idle
     /// connections and returns.
     async fn serve(
-        self,
+        mut self,
         listener: TcpListener,
         app: impl HttpService,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -223,6 +237,7 @@ impl Connections {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
+                        self.steering.accepted(SockRef::from(&listener));
                         let _ = stream.set_nodelay(true);
                         let service = CallAtOnce::new(app.for_peer(peer));
                         match &self.tls {

@@ -3,7 +3,7 @@
 //!
 //! - `listen`: `SO_REUSEPORT` listeners (refused when another process holds the address),
 //!   hyper's accept loop on one single-threaded runtime per core, TLS (`tls`), the drain
-//!   on a stop signal;
+//!   on a stop signal; `steering`: which thread takes a new connection;
 //! - `guard`: header size limit, panics to 500, security headers, one log line per request
 //!   (`access_log`), and under `--metrics` the counts of `metrics` and `/metrics` itself;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
@@ -24,6 +24,7 @@ mod metrics;
 mod range;
 mod respond;
 mod site_service;
+mod steering;
 mod tls;
 
 use std::sync::Arc;
