@@ -87,6 +87,17 @@ pub fn build(
     assets: &Assets,
     cache: Option<&mut LoadCache>,
 ) -> Result<RenderedSite, Vec<Diagnostic>> {
+    build_finished_by(options, assets, cache, finish)
+}
+
+/// [`build`], with `finish` in place of [`finish`]: the server's wraps it in what the
+/// allocator needs for compressing (main.rs).
+pub fn build_finished_by(
+    options: &BuildOptions,
+    assets: &Assets,
+    cache: Option<&mut LoadCache>,
+    finish: fn(&RenderedSite) -> RenderedSite,
+) -> Result<RenderedSite, Vec<Diagnostic>> {
     REBUILDS.fetch_add(1, Ordering::Relaxed);
     let site = build_uncompressed(options, assets, cache).inspect_err(|_| {
         FAILED_REBUILDS.fetch_add(1, Ordering::Relaxed);
@@ -172,12 +183,14 @@ fn template_failed(error: String) -> Vec<Diagnostic> {
 /// Publishes scheduled pages on time: whenever the served site says a page comes due,
 /// rebuilds at that moment and swaps the new site in. Checks at least once a minute, so a
 /// site swapped in by someone else is picked up too. Under live preview, `reload` tells
-/// open pages to reload after the swap. Runs until the process ends.
+/// open pages to reload after the swap. `finish` finishes each new site (see
+/// [`build_finished_by`]). Runs until the process ends.
 pub async fn publish_when_due(
     site: SharedSite,
     options: BuildOptions,
     assets: Arc<Assets>,
     reload: Option<tokio::sync::broadcast::Sender<()>>,
+    finish: fn(&RenderedSite) -> RenderedSite,
 ) {
     loop {
         let due = site.load().next_publication;
@@ -191,7 +204,8 @@ pub async fn publish_when_due(
             continue;
         }
         let (options_now, assets_now) = (options.clone(), assets.clone());
-        match tokio::task::spawn_blocking(move || build(&options_now, &assets_now, None)).await {
+        let rebuild = move || build_finished_by(&options_now, &assets_now, None, finish);
+        match tokio::task::spawn_blocking(rebuild).await {
             Ok(Ok(rendered)) => {
                 tracing::info!(routes = rendered.route_count(), "published scheduled pages");
                 site.store(Arc::new(rendered));
