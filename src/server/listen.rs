@@ -80,7 +80,10 @@ pub fn bind(addr: SocketAddr, count: usize, share: bool) -> io::Result<Vec<std::
         socket.set_reuse_port(true)?;
         socket.set_nonblocking(true)?;
         if let Some(&cpu) = cpus.get(index) {
-            steering::set_tag(&socket, cpu)?;
+            // Only a matter of speed: a kernel without the option serves all the same.
+            if let Err(error) = steering::set_tag(&socket, cpu) {
+                tracing::debug!(%error, cpu, "cannot tag a listener with its CPU");
+            }
         }
         socket.bind(&addr.into())?;
         socket.listen(1024)?;
