@@ -23,7 +23,7 @@ bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
 port=$(( 20000 + RANDOM % 20000 ))
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$pid" ] && stop_servers "$pid"; rm -rf "$work"; }
 trap cleanup EXIT
 
 # start BINARY SCHEME [ENV=VALUE...] [-- ARGS...]: serve the embedded site, wait for /healthz.
@@ -38,7 +38,7 @@ start() {
   for _ in $(seq 1 1000); do curl -skf "$scheme://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.01; done
   sleep 3 # compression in the background ends, the process comes to rest
 }
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+stop() { stop_servers "$pid"; pid=; }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
 rps() { # url
   wrk -t2 -c64 -d"${seconds}s" -H 'Accept-Encoding: gzip' "$1" | awk '/Requests\/sec/ {print $2}'

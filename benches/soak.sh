@@ -21,7 +21,7 @@ needs wrk curl
 bin=$(.ci/wbt-site-binary --release)
 work=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$pid" ] && stop_servers "$pid"; rm -rf "$work"; }
 trap cleanup EXIT
 cp -r content "$work/content"
 
