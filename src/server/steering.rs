@@ -118,7 +118,10 @@ pub(super) fn set_tag(socket: &socket2::Socket, cpu: usize) -> std::io::Result<(
     #[cfg(target_os = "linux")]
     return socket.set_cpu_affinity(cpu);
     #[cfg(not(target_os = "linux"))]
-    return Ok(());
+    {
+        let _ = (socket, cpu);
+        Ok(())
+    }
 }
 
 /// Whether `listener` was tagged with a CPU.
@@ -126,7 +129,10 @@ pub(super) fn is_tagged(listener: SockRef<'_>) -> bool {
     #[cfg(target_os = "linux")]
     return listener.cpu_affinity().is_ok_and(|cpu| cpu != NO_CPU);
     #[cfg(not(target_os = "linux"))]
-    return false;
+    {
+        let _ = listener;
+        false
+    }
 }
 
 /// Whether a thread that accepted `mine` of `all` connections, with `threads` threads
