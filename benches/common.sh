@@ -49,6 +49,44 @@ wrk_cpu() {
     '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.2f\n", r, ticks / hz * 1e6 / n}' <<< "$report"
 }
 
+# connections_per_thread PID: how many established TCP connections each serving thread of
+# wbt-site (PID) holds, most first, as "33/31": the sockets each epoll instance of PID
+# watches (/proc/PID/fdinfo; a duplicated epoll descriptor counted once). With its
+# listeners tagged by CPU, a client that opens every connection from one CPU gives "64/0".
+connections_per_thread() {
+  python3 - "$1" <<'PY'
+import os, re, sys
+pid = sys.argv[1]
+established = set()
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    if os.path.exists(table):
+        for line in open(table).readlines()[1:]:
+            fields = line.split()
+            if fields[3] == "01":
+                established.add(fields[9])
+seen, counts = set(), []
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:[eventpoll]":
+            continue
+        watched = tuple(sorted(re.findall(r"^tfd:\s+(\d+)", open(f"/proc/{pid}/fdinfo/{fd}").read(), re.M)))
+    except OSError:
+        continue
+    if watched in seen:
+        continue
+    seen.add(watched)
+    count = 0
+    for target in watched:
+        try:
+            inode = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{target}"))
+        except OSError:
+            continue
+        count += bool(inode and inode.group(1) in established)
+    counts.append(count)
+print("/".join(str(c) for c in sorted(counts, reverse=True)))
+PY
+}
+
 # stop_servers PID...: stops each server and waits for it: wbt-site drains for 5 s after
 # SIGTERM, still listening, and a bench started meanwhile could not take its port.
 stop_servers() {

@@ -3,7 +3,9 @@
 # from wbt-site (release binary, serving the tree from memory) and, in the same run, from
 # nginx (gzip_static, open_file_cache) and h2o (file.send-compressed) serving the static
 # export of the same tree. Identity and `Accept-Encoding: gzip, br`, 64 and 256
-# connections. Prints req/s, p50 and p99 latency of each, and wbt-site's ratio to each.
+# connections. Prints req/s, p50 and p99 latency of each, and wbt-site's ratio to each;
+# wbt-site's rows end with how its connections were split between its threads halfway
+# through the run ("256/0": wrk opened them all from one CPU; see src/server/steering.rs).
 # None of the three writes an access log (nginx: `access_log off`; h2o: none configured;
 # wbt-site: `--access-log off`); a second wbt-site with its access log on (the default),
 # written to a file, shows what the log costs.
@@ -78,6 +80,7 @@ pids+=($!)
 wbt_pid=$!
 WBT_ADDR=127.0.0.1:$logged_port "$bin" serve --content "$content" >/dev/null 2>>"$work/logged.log" &
 pids+=($!)
+logged_pid=$!
 wait_for() { # url: give up after 60 s
   for _ in $(seq 1 6000); do curl -sf "$1" >/dev/null && return 0; sleep 0.01; done
   echo "many-urls.sh: $1 did not answer"; exit 1
@@ -123,7 +126,8 @@ run() { # port connections encoding -> "rps p50 p99 socket_errors non2xx"
 # One unmeasured run each first, so that every server has its files open and cached.
 for p in "$wbt_port" "$logged_port" "$nginx_port" "$h2o_port"; do run "$p" 64 "gzip, br" >/dev/null; done
 printf '\n== %s s per run, wrk -t2, random URLs; latency in ms; errors = socket errors / non-2xx-3xx\n' "$seconds"
-printf '%-22s %-15s %10s %7s %7s %9s\n' "encoding, conns" "server" "req/s" "p50" "p99" "errors"
+printf '%-22s %-15s %10s %7s %7s %9s  %s\n' "encoding, conns" "server" "req/s" "p50" "p99" "errors" \
+  "wbt-site's connections per thread, mid-run"
 servers=(wbt-site wbt-site+log nginx h2o)
 for round in $(seq 1 "$rounds"); do
   [ "$rounds" -gt 1 ] && echo "-- round $round of $rounds"
@@ -135,13 +139,20 @@ for round in $(seq 1 "$rounds"); do
       for turn in 0 1 2 3; do
         server=${servers[$(( (turn + round - 1) % 4 ))]}
         case $server in
-          wbt-site) p=$wbt_port;; wbt-site+log) p=$logged_port;; nginx) p=$nginx_port;; h2o) p=$h2o_port;;
+          wbt-site) p=$wbt_port; pid=$wbt_pid;; wbt-site+log) p=$logged_port; pid=$logged_pid;;
+          nginx) p=$nginx_port; pid=;; h2o) p=$h2o_port; pid=;;
         esac
+        # Halfway through wbt-site's runs, how its connections are split between its threads
+        # (a python3 start, about 30 ms of CPU in the whole run).
+        : > "$work/split"
+        [ -n "$pid" ] && { sleep $((seconds / 2)); connections_per_thread "$pid" > "$work/split"; } &
+        sampler=$!
         read -r r p50 p99 errs non2xx < <(run "$p" "$conns" "$encoding")
+        wait "$sampler" || true
         rps[$server]=$r
         # (appended to, so it can be emptied: 10 s of access lines are a few hundred MB)
         [ "$server" = wbt-site+log ] && : > "$work/logged.log"
-        printf '%-22s %-15s %10s %7s %7s %9s\n' "$label" "$server" "$r" "$p50" "$p99" "$errs/$non2xx"
+        printf '%-22s %-15s %10s %7s %7s %9s  %s\n' "$label" "$server" "$r" "$p50" "$p99" "$errs/$non2xx" "$(cat "$work/split")"
       done
       awk -v a="${rps[wbt-site]}" -v l="${rps[wbt-site+log]}" -v n="${rps[nginx]}" -v h="${rps[h2o]}" -v label="$label" \
         'BEGIN { printf "%-22s ratio wbt-site/nginx %.2f, wbt-site/h2o %.2f; with its access log: %.2f of without\n", "", a / n, a / h, l / a

@@ -9,7 +9,9 @@
 # the ratio, and each server's CPU time per request (its user and system time over the
 # run, from /proc, divided by the requests it answered: steadier than the rate, which
 # moves with how the 2 cores are shared with wrk). Also prints the release binary's
-# start-up time (exec to first 200 on /healthz).
+# start-up time (exec to first 200 on /healthz). Each row ends with how wbt-site's
+# connections were split between its threads halfway through its run: "64/0" means wrk
+# opened them all from one CPU, and one thread served them (see src/server/steering.rs).
 #
 #   [ROUNDS=3] [SAME_HEADERS=1] benches/serve.sh [SECONDS per run, default 10] [CONNECTIONS, default 64]
 #
@@ -106,8 +108,8 @@ for server in "${servers[@]}"; do
   done
 done
 printf '\n== %s s per run, %s connections, wrk -t2 on loopback (the servers share the 2 cores with wrk)\n' "$seconds" "$connections"
-printf '%-40s %14s %12s %12s %8s %8s   %s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o" \
-  "server CPU µs per request (wbt-site nginx h2o)"
+printf '%-40s %14s %12s %12s %8s %8s   %s   %s\n' "request" "wbt-site req/s" "nginx req/s" "h2o req/s" "/nginx" "/h2o" \
+  "server CPU µs per request (wbt-site nginx h2o)" "wbt-site's connections per thread"
 : > "$work/ratios.tsv"
 for round in $(seq 1 "$rounds"); do
   [ "$rounds" -gt 1 ] && echo "-- round $round of $rounds"
@@ -117,12 +119,18 @@ for round in $(seq 1 "$rounds"); do
     # Each round starts the turn one server further on.
     for turn in 0 1 2; do
       server=${servers[$(( (turn + round - 1) % 3 ))]}
+      # Halfway through wbt-site's run, how its connections are split between its threads.
+      : > "$work/split"
+      [ "$server" = wbt-site ] && { sleep $((seconds / 2)); connections_per_thread "$wbt_pid" > "$work/split"; } &
+      sampler=$!
       got[$server]=$(measure "$server" "$path" "$header")
+      wait "$sampler" || true
+      [ "$server" = wbt-site ] && split=$(cat "$work/split")
     done
     # Each of got: "req/s CPU-µs-per-request".
-    awk -v label="$path ($header)" -v a="${got[wbt-site]}" -v n="${got[nginx]}" -v h="${got[h2o]}" \
+    awk -v label="$path ($header)" -v a="${got[wbt-site]}" -v n="${got[nginx]}" -v h="${got[h2o]}" -v threads="$split" \
       'BEGIN { split(a, A, " "); split(n, N, " "); split(h, H, " ")
-               printf "%-40s %14s %12s %12s %8.2f %8.2f   %.1f %.1f %.1f\n", label, A[1], N[1], H[1], A[1] / N[1], A[1] / H[1], A[2], N[2], H[2]
+               printf "%-40s %14s %12s %12s %8.2f %8.2f   %.1f %.1f %.1f   %s\n", label, A[1], N[1], H[1], A[1] / N[1], A[1] / H[1], A[2], N[2], H[2], threads
                printf "%s\t%.3f\t%.3f\t%s\t%s\t%s\n", label, A[1] / N[1], A[1] / H[1], A[2], N[2], H[2] > "/dev/stderr" }' 2>>"$work/ratios.tsv"
   done
 done
