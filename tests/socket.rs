@@ -215,3 +215,87 @@ fn a_client_that_never_finishes_its_request_is_cut_off() {
     );
     server.terminate();
 }
+
+/// Pins the calling thread to `cpu`: what it sends on loopback arrives on that CPU.
+#[cfg(target_os = "linux")]
+fn run_on(cpu: usize) {
+    let mut set = nix::sched::CpuSet::new();
+    set.set(cpu).unwrap();
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+}
+
+/// Sends `count` requests for `/healthz` one after the other on `stream`, reading each
+/// answer; stops at the first that says `Connection: close`. Whether one did.
+#[cfg(target_os = "linux")]
+fn asked_to_close(stream: &mut std::io::BufReader<std::net::TcpStream>, count: usize) -> bool {
+    use std::io::{BufRead, Read, Write};
+    for _ in 0..count {
+        stream
+            .get_mut()
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: steering\r\n\r\n")
+            .unwrap();
+        let (mut length, mut close) = (0, false);
+        loop {
+            let mut line = String::new();
+            stream.read_line(&mut line).unwrap();
+            let line = line.trim_end().to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            close |= line == "connection: close";
+        }
+        stream.read_exact(&mut vec![0; length]).unwrap();
+        if close {
+            // And the server does close it.
+            assert_eq!(stream.read(&mut [0; 1]).unwrap(), 0);
+            return true;
+        }
+    }
+    false
+}
+
+/// A client that opened its connections from one CPU and then sends from another (wrk's
+/// threads do, in about one run in three) would leave one serving thread with every
+/// connection and the other idle. Some of them are asked to close (`Connection: close`),
+/// and reconnect to the other thread; those whose requests arrive where they were
+/// accepted are left alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn connections_whose_requests_come_from_another_cpu_are_asked_to_move() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let allowed = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+    let cpus: Vec<usize> = (0..nix::sched::CpuSet::count())
+        .filter(|&cpu| allowed.is_set(cpu).unwrap_or(false))
+        .collect();
+    if threads < 2 || cpus.len() != threads {
+        return; // one CPU, or a quota below the CPUs: the listeners are not tagged
+    }
+    // Started before this thread is pinned: the server inherits its CPUs.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wbt-site"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(fixture("site"));
+    let server = Server::start(command);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let (first, second) = (cpus[0], cpus[1]);
+    // Every connection opened from the first CPU: the first thread takes them all.
+    run_on(first);
+    let mut connections: Vec<_> = (0..8)
+        .map(|_| std::io::BufReader::new(std::net::TcpStream::connect(&address).unwrap()))
+        .collect();
+    // Their requests arrive there too: none is asked to move.
+    for connection in &mut connections {
+        assert!(!asked_to_close(connection, 40));
+    }
+    // Now from the second CPU: some are asked to move, not all.
+    run_on(second);
+    let moved = connections
+        .iter_mut()
+        .filter_map(|connection| asked_to_close(connection, 40).then_some(()))
+        .count();
+    assert!((1..8).contains(&moved), "{moved} of 8 asked to move");
+    server.terminate();
+}

@@ -28,7 +28,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::connection_timer::ConnectionTimer;
 use super::guard::{Guard, MAX_HEADER_BYTES};
-use super::steering::{self, AcceptCounts, ThreadSteering};
+use super::steering::{self, Leave, SteeredStream, ThreadSteering, Threads};
 use super::{Draining, ServerOptions};
 
 /// What the accept loop serves: a tower service from a request to a response, made for
@@ -131,18 +131,14 @@ pub fn run(
     // No thread serves before the signal handlers exist: a SIGTERM that arrives while
     // the first requests are answered must drain, not kill.
     let ready = std::sync::Arc::new(std::sync::Barrier::new(listeners.len()));
-    let accept_counts = AcceptCounts::new(listeners.len());
+    let serving = Threads::serving(&listeners);
     for (index, listener) in listeners.into_iter().enumerate() {
         let ready = ready.clone();
         let app = app.clone();
         let mut stopped = stopped.clone();
         let signals = signals.take();
         let background = background.take();
-        let steering = ThreadSteering::new(
-            accept_counts.clone(),
-            index,
-            steering::is_tagged(SockRef::from(&listener)),
-        );
+        let steering = ThreadSteering::new(serving.clone(), index);
         let connections = Connections::new(options, steering);
         let thread = std::thread::Builder::new()
             .name(format!("wbt-server-{index}"))
@@ -240,14 +236,16 @@ impl Connections {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        self.steering.accepted(SockRef::from(&listener));
+                        let steering = self.steering.accepted(SockRef::from(&listener));
                         let _ = stream.set_nodelay(true);
-                        let service = CallAtOnce::new(app.for_peer(peer));
+                        let service = app.for_peer(peer);
                         match &self.tls {
                             None => {
                                 let mut http1 = self.http1.clone();
                                 http1.timer(ConnectionTimer::default());
-                                let connection = graceful.watch(http1.serve_connection(TokioIo::new(stream), service));
+                                let service = CallAtOnce::new(service, steering.leave());
+                                let stream = TokioIo::new(SteeredStream::new(stream, steering));
+                                let connection = graceful.watch(http1.serve_connection(stream, service));
                                 tokio::spawn(async move {
                                     if let Err(error) = connection.await {
                                         tracing::debug!(%error, "connection ended with an error");
@@ -258,6 +256,7 @@ impl Connections {
                                 let mut both = both.clone();
                                 both.http1().timer(ConnectionTimer::default());
                                 let handshake = (acceptor.clone(), both, self.request_timeout);
+                                let service = CallAtOnce::new(service, None);
                                 tokio::spawn(serve_tls(stream, handshake, service, graceful.watcher()));
                             }
                         }
@@ -310,25 +309,64 @@ async fn serve_tls<S>(
 /// clone three reference counts the serving threads share). tower's `call` takes
 /// `&mut self` and hyper's `&self`: hyper calls one request at a time on a connection, so
 /// a `RefCell` lends the one service out for each call.
-struct CallAtOnce<S>(RefCell<S>);
+///
+/// When the connection's steering asks it to leave (see `steering`), the response says
+/// `Connection: close`, and hyper closes the connection once it is sent.
+struct CallAtOnce<S> {
+    service: RefCell<S>,
+    leave: Option<Leave>,
+}
 
 impl<S> CallAtOnce<S> {
-    fn new(service: S) -> Self {
-        CallAtOnce(RefCell::new(service))
+    fn new(service: S, leave: Option<Leave>) -> Self {
+        CallAtOnce {
+            service: RefCell::new(service),
+            leave,
+        }
     }
 }
 
 impl<S: HttpService> hyper::service::Service<http::Request<Incoming>> for CallAtOnce<S> {
     type Response = Response;
     type Error = Infallible;
-    type Future = S::Future;
+    type Future = CloseIf<S::Future>;
 
-    fn call(&self, request: http::Request<Incoming>) -> S::Future {
-        let mut service = self.0.borrow_mut();
+    fn call(&self, request: http::Request<Incoming>) -> Self::Future {
+        let mut service = self.service.borrow_mut();
         // Always ready (see `HttpService`); asked all the same, as tower's contract wants.
         let ready = service.poll_ready(&mut Context::from_waker(Waker::noop()));
         debug_assert!(matches!(ready, Poll::Ready(Ok(()))));
-        service.call(request)
+        CloseIf {
+            response: service.call(request),
+            close: self.leave.as_ref().is_some_and(Leave::asked),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response, with `Connection: close` added when `close` is set.
+    struct CloseIf<F> {
+        #[pin]
+        response: F,
+        close: bool,
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for CloseIf<F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Poll::Ready(Ok(mut response)) = this.response.poll(cx) else {
+            return Poll::Pending;
+        };
+        if *this.close {
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+        }
+        Poll::Ready(Ok(response))
     }
 }
 

@@ -15,15 +15,29 @@
 //! connect from one CPU (3 of those 8 runs sent nearly all 256 connections to one thread);
 //! even then, one thread served more than two spread by hash.
 //!
-//! Owns the tags and when one is dropped: if every connection arrives on one CPU (a
-//! network card with a single queue, one local client), the thread tagged with that CPU
-//! would serve them all. A thread that has accepted far more than its share drops its tag,
-//! and the kernel spreads what arrives on that CPU by hash again.
+//! Owns the tags, when one is dropped, and when a connection is asked to move:
+//! - if every connection arrives on one CPU (a network card with a single queue, one
+//!   local client), the thread tagged with that CPU would serve them all. A thread that
+//!   has accepted far more than its share drops its tag, and the kernel spreads what
+//!   arrives on that CPU by hash again;
+//! - if a client opened its connections from one CPU and now sends from several (wrk's
+//!   threads sometimes do), one thread holds them all while the other idles. A connection
+//!   whose requests arrive on the CPU of a thread holding less than its share is asked to
+//!   close after its response, and its client reconnects to that thread (see
+//!   [`ConnectionSteering`]). On the 10,000-page tree's random URLs (identity, 64
+//!   connections, 8 runs of one server each way), without it 3 runs of 8 were served by
+//!   one thread (53,900-65,500 requests a second, against 76,900-82,600 split); with it,
+//!   all 8 ended split (78,900-82,300), one after moving 32 connections.
 
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 use socket2::SockRef;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 /// The CPUs to tag `count` listeners with, one each: the CPUs this thread may run on,
 /// when there are exactly `count` of them (more than one). None otherwise: a process
@@ -46,21 +60,54 @@ pub(super) fn cpus_for(count: usize) -> Option<Vec<usize>> {
     }
 }
 
-/// How many connections each serving thread has accepted, shared by all of them.
-#[derive(Clone)]
-pub(super) struct AcceptCounts(Arc<[AtomicUsize]>);
+/// What the serving threads know of each other: for each, the CPU its listener is tagged
+/// with ([`NO_CPU`] when none), how many connections it has accepted, and how many it
+/// holds open (plain HTTP only: TLS connections are never asked to leave).
+pub(super) struct Threads {
+    tags: Box<[AtomicUsize]>,
+    accepted: Box<[AtomicUsize]>,
+    open: Box<[AtomicUsize]>,
+}
 
-impl AcceptCounts {
-    pub(super) fn new(threads: usize) -> AcceptCounts {
-        AcceptCounts((0..threads).map(|_| AtomicUsize::new(0)).collect())
+impl Threads {
+    /// One thread per listener, each with its listener's tag.
+    pub(super) fn serving(listeners: &[std::net::TcpListener]) -> Arc<Threads> {
+        let zeros = || listeners.iter().map(|_| AtomicUsize::new(0)).collect();
+        Arc::new(Threads {
+            tags: listeners
+                .iter()
+                .map(|l| AtomicUsize::new(cpu_of(SockRef::from(l)).unwrap_or(NO_CPU)))
+                .collect(),
+            accepted: zeros(),
+            open: zeros(),
+        })
+    }
+
+    fn count(&self) -> usize {
+        self.open.len()
+    }
+
+    fn tag_of(&self, thread: usize) -> usize {
+        self.tags
+            .get(thread)
+            .map_or(NO_CPU, |t| t.load(Ordering::Relaxed))
+    }
+
+    fn open_of(&self, thread: usize) -> usize {
+        self.open
+            .get(thread)
+            .map_or(0, |o| o.load(Ordering::Relaxed))
+    }
+
+    fn all_open(&self) -> usize {
+        self.open.iter().map(|o| o.load(Ordering::Relaxed)).sum()
     }
 }
 
-/// One serving thread's side of the steering: its tag, and its count of connections.
+/// One serving thread's side of the steering: its tag, and its counts of connections.
 pub(super) struct ThreadSteering {
-    counts: AcceptCounts,
+    threads: Arc<Threads>,
     index: usize,
-    tagged: bool,
 }
 
 /// How often (in connections accepted by the thread) it compares its count with the others.
@@ -69,47 +116,205 @@ pub(super) struct ThreadSteering {
 /// tag dropped after one such burst would be lost for good.
 const CHECK_EVERY: usize = 256;
 
+/// How often (in reads of its requests) a connection looks at which CPU its packets
+/// arrive on, when its thread holds more than its share.
+const CHECK_READS: u32 = 32;
+
 /// socket2 hands the value on as a C `int`: -1, which clears a listener's tag.
 const NO_CPU: usize = usize::MAX;
 
 impl ThreadSteering {
-    /// Thread `index`'s side; `tagged`: whether its listener was given a CPU.
-    pub(super) fn new(counts: AcceptCounts, index: usize, tagged: bool) -> ThreadSteering {
-        ThreadSteering {
-            counts,
-            index,
-            tagged,
+    /// Thread `index`'s side.
+    pub(super) fn new(threads: Arc<Threads>, index: usize) -> ThreadSteering {
+        ThreadSteering { threads, index }
+    }
+
+    /// Counts a connection accepted on `listener` and returns its steering; drops the
+    /// listener's tag when this thread has taken far more than its share (see
+    /// [`takes_too_many`]).
+    pub(super) fn accepted(&mut self, listener: SockRef<'_>) -> ConnectionSteering {
+        let threads = &self.threads;
+        if let Some(open) = threads.open.get(self.index) {
+            open.fetch_add(1, Ordering::Relaxed);
+        }
+        let mine = threads
+            .accepted
+            .get(self.index)
+            .map_or(0, |accepted| accepted.fetch_add(1, Ordering::Relaxed) + 1);
+        let tagged = threads.tag_of(self.index) != NO_CPU;
+        if tagged && mine.is_multiple_of(CHECK_EVERY) {
+            let all = threads
+                .accepted
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .sum();
+            if takes_too_many(mine, all, threads.count()) {
+                self.untag(listener, mine, all);
+            }
+        }
+        ConnectionSteering {
+            threads: self.threads.clone(),
+            index: self.index,
+            reads: 0,
+            leave: tagged.then(Leave::default),
         }
     }
 
-    /// Counts a connection accepted on `listener`; drops the listener's tag when this
-    /// thread has taken far more than its share (see [`takes_too_many`]).
-    pub(super) fn accepted(&mut self, listener: SockRef<'_>) {
-        let Some(mine) = self.counts.0.get(self.index) else {
-            return;
-        };
-        let mine = mine.fetch_add(1, Ordering::Relaxed) + 1;
-        if !self.tagged || mine % CHECK_EVERY != 0 {
-            return;
-        }
-        let all = self
-            .counts
-            .0
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .sum();
-        if takes_too_many(mine, all, self.counts.0.len()) {
-            self.tagged = false;
-            match set_tag(&listener, NO_CPU) {
-                Ok(()) => tracing::info!(
+    fn untag(&self, listener: SockRef<'_>, mine: usize, all: usize) {
+        match set_tag(&listener, NO_CPU) {
+            Ok(()) => {
+                if let Some(tag) = self.threads.tags.get(self.index) {
+                    tag.store(NO_CPU, Ordering::Relaxed);
+                }
+                tracing::info!(
                     thread = self.index,
                     accepted = mine,
                     of = all,
                     "connections arrive on one CPU: spreading them over the serving threads by address instead"
-                ),
-                Err(error) => tracing::warn!(%error, "cannot untag a listener from its CPU"),
+                );
             }
+            Err(error) => tracing::warn!(%error, "cannot untag a listener from its CPU"),
         }
+    }
+}
+
+/// Asks a connection to close after its current response (`Connection: close`), so that
+/// its client opens a new one, which the kernel gives to the thread of the CPU it comes
+/// from. Shared by the connection's stream, which decides, and its service, which answers.
+#[derive(Clone, Default)]
+pub(super) struct Leave(Arc<AtomicBool>);
+
+impl Leave {
+    /// Whether the connection has been asked to close after this response.
+    pub(super) fn asked(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One connection's side of the steering: counted open on its thread while it lasts.
+///
+/// A client's threads sometimes open all their connections from one CPU (wrk does, in
+/// about one run in three, and so could a proxy's workers), and then move apart: one of
+/// our threads serves them all while the other idles. When its thread holds more than its
+/// share, a connection whose requests now arrive on the CPU of a thread holding less is
+/// asked to leave; the client reconnects from that CPU, to that thread. Network cards keep
+/// a connection's packets on one CPU, that of its listener: there, nothing ever leaves.
+pub(super) struct ConnectionSteering {
+    threads: Arc<Threads>,
+    index: usize,
+    reads: u32,
+    /// None when the thread's listener is not tagged: the kernel spreads by hash then.
+    leave: Option<Leave>,
+}
+
+impl ConnectionSteering {
+    /// How the connection's service learns that it should close.
+    pub(super) fn leave(&self) -> Option<Leave> {
+        self.leave.clone()
+    }
+
+    /// After each read that brought bytes on `socket`: every [`CHECK_READS`], asks the
+    /// connection to leave if it should (see [`ConnectionSteering`]).
+    fn read(&mut self, socket: SockRef<'_>) {
+        let Some(leave) = &self.leave else {
+            return;
+        };
+        self.reads = self.reads.wrapping_add(1);
+        if !self.reads.is_multiple_of(CHECK_READS) || leave.asked() || !self.should_leave(socket) {
+            return;
+        }
+        leave.0.store(true, Ordering::Relaxed);
+        // No longer counted here: the next connections to look must not all leave too.
+        if let Some(open) = self.threads.open.get(self.index) {
+            open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    fn should_leave(&self, socket: SockRef<'_>) -> bool {
+        let threads = &*self.threads;
+        let mine = threads.tag_of(self.index);
+        let all = threads.all_open();
+        if mine == NO_CPU || !holds_too_many(threads.open_of(self.index), all, threads.count()) {
+            return false;
+        }
+        let Some(arrives_on) = cpu_of(socket) else {
+            return false;
+        };
+        // The thread of that CPU, when it is another one and holds less than its share.
+        (0..threads.count()).any(|theirs| {
+            theirs != self.index
+                && threads.tag_of(theirs) == arrives_on
+                && threads.open_of(theirs) * threads.count() < all
+        })
+    }
+}
+
+impl Drop for ConnectionSteering {
+    fn drop(&mut self) {
+        if self.leave.as_ref().is_some_and(Leave::asked) {
+            return; // uncounted when asked
+        }
+        if let Some(open) = self.threads.open.get(self.index) {
+            open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A connection's stream, which tells its steering of each read that brought bytes.
+pub(super) struct SteeredStream {
+    stream: TcpStream,
+    steering: ConnectionSteering,
+}
+
+impl SteeredStream {
+    pub(super) fn new(stream: TcpStream, steering: ConnectionSteering) -> SteeredStream {
+        SteeredStream { stream, steering }
+    }
+}
+
+impl AsyncRead for SteeredStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.steering.read(SockRef::from(&this.stream));
+        }
+        read
+    }
+}
+
+impl AsyncWrite for SteeredStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
@@ -124,14 +329,15 @@ pub(super) fn set_tag(socket: &socket2::Socket, cpu: usize) -> std::io::Result<(
     }
 }
 
-/// Whether `listener` was tagged with a CPU.
-pub(super) fn is_tagged(listener: SockRef<'_>) -> bool {
+/// `SO_INCOMING_CPU`: for a listener, the CPU it is tagged with; for a connection, the
+/// CPU that received its latest packet.
+fn cpu_of(socket: SockRef<'_>) -> Option<usize> {
     #[cfg(target_os = "linux")]
-    return listener.cpu_affinity().is_ok_and(|cpu| cpu != NO_CPU);
+    return socket.cpu_affinity().ok().filter(|&cpu| cpu != NO_CPU);
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = listener;
-        false
+        let _ = socket;
+        None
     }
 }
 
@@ -140,6 +346,14 @@ pub(super) fn is_tagged(listener: SockRef<'_>) -> bool {
 /// of them (three quarters, with two threads).
 fn takes_too_many(mine: usize, all: usize, threads: usize) -> bool {
     threads > 1 && mine * 2 * threads > all * (threads + 1)
+}
+
+/// Whether a thread holding `mine` of `all` open connections, with `threads` threads
+/// serving, holds more than its share by more than a thirty-second of all (and by more
+/// than two): 35 of 64 with two threads, 137 of 256.
+fn holds_too_many(mine: usize, all: usize, threads: usize) -> bool {
+    let slack = (all / 32).max(2);
+    threads > 1 && mine * threads > all + threads * slack
 }
 
 #[cfg(test)]
@@ -162,7 +376,7 @@ mod tests {
             .unwrap();
         socket.listen(8).unwrap();
         let listener: std::net::TcpListener = socket.into();
-        assert!(is_tagged(SockRef::from(&listener)));
+        assert!(cpu_of(SockRef::from(&listener)).is_some());
         listener
     }
 
@@ -181,26 +395,102 @@ mod tests {
             .collect();
         assert_eq!(tags, expected);
         let more = super::super::bind(addr, cpus + 1, false).unwrap();
-        assert!(more.iter().all(|l| !is_tagged(SockRef::from(l))));
+        assert!(more.iter().all(|l| cpu_of(SockRef::from(l)).is_none()));
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn a_thread_that_takes_every_connection_drops_its_tag() {
-        let listener = tagged_listener(0);
-        let counts = AcceptCounts::new(2);
-        let mut first = ThreadSteering::new(counts.clone(), 0, true);
+        let listeners = [tagged_listener(0), tagged_listener(1)];
+        let threads = Threads::serving(&listeners);
+        let mut first = ThreadSteering::new(threads.clone(), 0);
+        let listener = || SockRef::from(&listeners[0]);
         // Shared fairly with the other thread: the tag stays.
-        counts.0[1].store(CHECK_EVERY, Ordering::Relaxed);
+        threads.accepted[1].store(CHECK_EVERY, Ordering::Relaxed);
         for _ in 0..CHECK_EVERY {
-            first.accepted(SockRef::from(&listener));
+            first.accepted(listener());
         }
-        assert!(is_tagged(SockRef::from(&listener)));
+        assert_eq!(cpu_of(listener()), Some(0));
         // Then every connection comes to this one.
         for _ in 0..4 * CHECK_EVERY {
-            first.accepted(SockRef::from(&listener));
+            first.accepted(listener());
         }
-        assert!(!is_tagged(SockRef::from(&listener)));
+        assert_eq!(cpu_of(listener()), None);
+        assert_eq!(threads.tag_of(0), NO_CPU);
+        // Each connection was counted open while it lasted.
+        assert_eq!(threads.all_open(), 0);
+    }
+
+    /// Pins the calling thread to `cpu`.
+    #[cfg(target_os = "linux")]
+    fn run_on(cpu: usize) {
+        let mut set = nix::sched::CpuSet::new();
+        set.set(cpu).unwrap();
+        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+    }
+
+    /// Whether a connection of thread 0, which holds `held` others open while thread 1
+    /// holds `theirs`, is asked to leave when its requests come from `cpu`.
+    #[cfg(target_os = "linux")]
+    fn asked_to_leave(cpus: &[usize], held: usize, theirs: usize, cpu: usize) -> bool {
+        use std::io::{Read, Write};
+        let listeners = [tagged_listener(cpus[0]), tagged_listener(cpus[1])];
+        let threads = Threads::serving(&listeners);
+        let mut first = ThreadSteering::new(threads.clone(), 0);
+        let _others: Vec<_> = (0..held)
+            .map(|_| first.accepted(SockRef::from(&listeners[0])))
+            .collect();
+        threads.open[1].store(theirs, Ordering::Relaxed);
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut served, _) = listener.accept().unwrap();
+        let mut steering = first.accepted(SockRef::from(&listeners[0]));
+        let leave = steering
+            .leave()
+            .expect("a tagged thread's connection can leave");
+        run_on(cpu);
+        for _ in 0..CHECK_READS {
+            client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+            let mut request = [0; 18];
+            served.read_exact(&mut request).unwrap();
+            steering.read(SockRef::from(&served));
+        }
+        let open = threads.open_of(0);
+        let asked = leave.asked();
+        // Once asked, it is no longer counted; otherwise it still is.
+        assert_eq!(open, if asked { held } else { held + 1 });
+        asked
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connection_leaves_a_crowded_thread_for_the_cpu_its_requests_arrive_on() {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let Some(cpus) = cpus_for(cpus) else {
+            return; // one CPU, or a quota below the CPUs: no tags, nothing leaves
+        };
+        let (mine, other) = (cpus[0], cpus[1]);
+        // Thread 0 holds every connection; this one's requests arrive on thread 1's CPU.
+        assert!(asked_to_leave(&cpus, 63, 0, other));
+        // Arriving on thread 0's own CPU, it stays.
+        assert!(!asked_to_leave(&cpus, 63, 0, mine));
+        // Thread 0 holds no more than its share: it stays, wherever it arrives.
+        assert!(!asked_to_leave(&cpus, 31, 32, other));
+    }
+
+    #[test]
+    fn a_thread_holds_too_many_past_its_share_and_a_little() {
+        // Two threads: 35 of 64, 137 of 256.
+        assert!(!holds_too_many(34, 64, 2));
+        assert!(holds_too_many(35, 64, 2));
+        assert!(!holds_too_many(136, 256, 2));
+        assert!(holds_too_many(137, 256, 2));
+        // A few connections: the slack is at least two.
+        assert!(!holds_too_many(4, 4, 2));
+        assert!(holds_too_many(5, 5, 2));
+        // One thread holds them all, as it should.
+        assert!(!holds_too_many(64, 64, 1));
     }
 
     #[test]
