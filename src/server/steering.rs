@@ -421,64 +421,6 @@ mod tests {
         assert_eq!(threads.all_open(), 0);
     }
 
-    /// Pins the calling thread to `cpu`.
-    #[cfg(target_os = "linux")]
-    fn run_on(cpu: usize) {
-        let mut set = nix::sched::CpuSet::new();
-        set.set(cpu).unwrap();
-        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
-    }
-
-    /// Whether a connection of thread 0, which holds `held` others open while thread 1
-    /// holds `theirs`, is asked to leave when its requests come from `cpu`.
-    #[cfg(target_os = "linux")]
-    fn asked_to_leave(cpus: &[usize], held: usize, theirs: usize, cpu: usize) -> bool {
-        use std::io::{Read, Write};
-        let listeners = [tagged_listener(cpus[0]), tagged_listener(cpus[1])];
-        let threads = Threads::serving(&listeners);
-        let mut first = ThreadSteering::new(threads.clone(), 0);
-        let _others: Vec<_> = (0..held)
-            .map(|_| first.accepted(SockRef::from(&listeners[0])))
-            .collect();
-        threads.open[1].store(theirs, Ordering::Relaxed);
-
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (mut served, _) = listener.accept().unwrap();
-        let mut steering = first.accepted(SockRef::from(&listeners[0]));
-        let leave = steering
-            .leave()
-            .expect("a tagged thread's connection can leave");
-        run_on(cpu);
-        for _ in 0..CHECK_READS {
-            client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-            let mut request = [0; 18];
-            served.read_exact(&mut request).unwrap();
-            steering.read(SockRef::from(&served));
-        }
-        let open = threads.open_of(0);
-        let asked = leave.asked();
-        // Once asked, it is no longer counted; otherwise it still is.
-        assert_eq!(open, if asked { held } else { held + 1 });
-        asked
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_connection_leaves_a_crowded_thread_for_the_cpu_its_requests_arrive_on() {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let Some(cpus) = cpus_for(cpus) else {
-            return; // one CPU, or a quota below the CPUs: no tags, nothing leaves
-        };
-        let (mine, other) = (cpus[0], cpus[1]);
-        // Thread 0 holds every connection; this one's requests arrive on thread 1's CPU.
-        assert!(asked_to_leave(&cpus, 63, 0, other));
-        // Arriving on thread 0's own CPU, it stays.
-        assert!(!asked_to_leave(&cpus, 63, 0, mine));
-        // Thread 0 holds no more than its share: it stays, wherever it arrives.
-        assert!(!asked_to_leave(&cpus, 31, 32, other));
-    }
-
     #[test]
     fn a_thread_holds_too_many_past_its_share_and_a_little() {
         // Two threads: 35 of 64, 137 of 256.
