@@ -228,6 +228,10 @@ impl ConnectionSteering {
         if let Some(open) = self.threads.open.get(self.index) {
             open.fetch_sub(1, Ordering::Relaxed);
         }
+        tracing::debug!(
+            thread = self.index,
+            "a connection's requests arrive on a less busy thread's CPU: asking it to reconnect"
+        );
     }
 
     fn should_leave(&self, socket: SockRef<'_>) -> bool {
