@@ -193,12 +193,13 @@ impl Leave {
 
 /// One connection's side of the steering: counted open on its thread while it lasts.
 ///
-/// A client's threads sometimes open all their connections from one CPU (wrk does, in
-/// about one run in three, and so could a proxy's workers), and then move apart: one of
-/// our threads serves them all while the other idles. When its thread holds more than its
-/// share, a connection whose requests now arrive on the CPU of a thread holding less is
-/// asked to leave; the client reconnects from that CPU, to that thread. Network cards keep
-/// a connection's packets on one CPU, that of its listener: there, nothing ever leaves.
+/// A client's threads sometimes open all their connections from one CPU (wrk's do, in up
+/// to a third of its runs here, and so could a proxy's workers), and then move apart: one
+/// of our threads serves them all while the other idles. When its thread holds more than
+/// its share, a connection whose requests now arrive on the CPU of a thread holding less
+/// is asked to leave; the client reconnects from that CPU, to that thread. A network card
+/// with a queue per CPU keeps a connection's packets on the CPU its listener was chosen
+/// by: there, nothing ever leaves.
 pub(super) struct ConnectionSteering {
     threads: Arc<Threads>,
     index: usize,
