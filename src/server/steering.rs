@@ -355,8 +355,8 @@ fn takes_too_many(mine: usize, all: usize, threads: usize) -> bool {
 
 /// Whether a thread holding `mine` of `all` open connections, with `threads` threads
 /// serving, holds more than its share by more than a thirty-second of all (and by more
-/// than two): 35 of 64 with two threads, 137 of 256. A client with four connections or
-/// fewer (a browser, a test's HTTP client) is never asked to move.
+/// than two): 35 of 64 with two threads, 137 of 256. With two threads, a client with four
+/// connections or fewer (a browser, a test's HTTP client) is never asked to move.
 fn holds_too_many(mine: usize, all: usize, threads: usize) -> bool {
     let slack = (all / 32).max(2);
     threads > 1 && mine * threads > all + threads * slack
