@@ -223,7 +223,7 @@ impl Connections {
     /// lets requests in flight finish (for at most the request timeout), closes idle
     /// connections and returns.
     async fn serve(
-        mut self,
+        self,
         listener: TcpListener,
         app: impl HttpService,
         shutdown: impl Future<Output = ()> + Send + 'static,

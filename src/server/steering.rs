@@ -100,8 +100,26 @@ impl Threads {
     }
 
     fn all_open(&self) -> usize {
-        self.open.iter().map(|o| o.load(Ordering::Relaxed)).sum()
+        sum(&self.open)
     }
+
+    /// Counts one more connection open on `thread`.
+    fn opened(&self, thread: usize) {
+        if let Some(open) = self.open.get(thread) {
+            open.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts one connection fewer open on `thread`.
+    fn closed(&self, thread: usize) {
+        if let Some(open) = self.open.get(thread) {
+            open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn sum(counts: &[AtomicUsize]) -> usize {
+    counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
 }
 
 /// One serving thread's side of the steering: its tag, and its counts of connections.
@@ -132,22 +150,16 @@ impl ThreadSteering {
     /// Counts a connection accepted on `listener` and returns its steering; drops the
     /// listener's tag when this thread has taken far more than its share (see
     /// [`takes_too_many`]).
-    pub(super) fn accepted(&mut self, listener: SockRef<'_>) -> ConnectionSteering {
+    pub(super) fn accepted(&self, listener: SockRef<'_>) -> ConnectionSteering {
         let threads = &self.threads;
-        if let Some(open) = threads.open.get(self.index) {
-            open.fetch_add(1, Ordering::Relaxed);
-        }
+        threads.opened(self.index);
         let mine = threads
             .accepted
             .get(self.index)
             .map_or(0, |accepted| accepted.fetch_add(1, Ordering::Relaxed) + 1);
         let tagged = threads.tag_of(self.index) != NO_CPU;
         if tagged && mine.is_multiple_of(CHECK_EVERY) {
-            let all = threads
-                .accepted
-                .iter()
-                .map(|c| c.load(Ordering::Relaxed))
-                .sum();
+            let all = sum(&threads.accepted);
             if takes_too_many(mine, all, threads.count()) {
                 self.untag(listener, mine, all);
             }
@@ -226,9 +238,7 @@ impl ConnectionSteering {
         }
         leave.0.store(true, Ordering::Relaxed);
         // No longer counted here: the next connections to look must not all leave too.
-        if let Some(open) = self.threads.open.get(self.index) {
-            open.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.threads.closed(self.index);
         tracing::debug!(
             thread = self.index,
             "a connection's requests arrive on a less busy thread's CPU: asking it to reconnect"
@@ -256,11 +266,9 @@ impl ConnectionSteering {
 
 impl Drop for ConnectionSteering {
     fn drop(&mut self) {
-        if self.leave.as_ref().is_some_and(Leave::asked) {
-            return; // uncounted when asked
-        }
-        if let Some(open) = self.threads.open.get(self.index) {
-            open.fetch_sub(1, Ordering::Relaxed);
+        // A connection asked to leave was uncounted then.
+        if !self.leave.as_ref().is_some_and(Leave::asked) {
+            self.threads.closed(self.index);
         }
     }
 }
@@ -409,7 +417,7 @@ mod tests {
     fn a_thread_that_takes_every_connection_drops_its_tag() {
         let listeners = [tagged_listener(0), tagged_listener(1)];
         let threads = Threads::serving(&listeners);
-        let mut first = ThreadSteering::new(threads.clone(), 0);
+        let first = ThreadSteering::new(threads.clone(), 0);
         let listener = || SockRef::from(&listeners[0]);
         // Shared fairly with the other thread: the tag stays.
         threads.accepted[1].store(CHECK_EVERY, Ordering::Relaxed);
