@@ -87,6 +87,16 @@ print("/".join(str(c) for c in sorted(counts, reverse=True)))
 PY
 }
 
+# split_halfway FILE SECONDS [PID]: empties FILE; with a PID, waits half of SECONDS (a
+# run's length) and writes connections_per_thread PID to it. Run it in the background
+# beside the measured run, then wait for it (a python3 start, about 30 ms of CPU).
+split_halfway() {
+  : > "$1"
+  [ -n "${3:-}" ] || return 0
+  sleep $(($2 / 2))
+  connections_per_thread "$3" > "$1"
+}
+
 # stop_servers PID...: stops each server and waits for it: wbt-site drains for 5 s after
 # SIGTERM, still listening, and a bench started meanwhile could not take its port.
 stop_servers() {

@@ -142,10 +142,8 @@ for round in $(seq 1 "$rounds"); do
           wbt-site) p=$wbt_port; pid=$wbt_pid;; wbt-site+log) p=$logged_port; pid=$logged_pid;;
           nginx) p=$nginx_port; pid=;; h2o) p=$h2o_port; pid=;;
         esac
-        # Halfway through wbt-site's runs, how its connections are split between its threads
-        # (a python3 start, about 30 ms of CPU in the whole run).
-        : > "$work/split"
-        [ -n "$pid" ] && { sleep $((seconds / 2)); connections_per_thread "$pid" > "$work/split"; } &
+        # Halfway through wbt-site's runs, how its connections are split between its threads.
+        split_halfway "$work/split" "$seconds" "$pid" &
         sampler=$!
         read -r r p50 p99 errs non2xx < <(run "$p" "$conns" "$encoding")
         wait "$sampler" || true

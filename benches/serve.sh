@@ -120,8 +120,8 @@ for round in $(seq 1 "$rounds"); do
     for turn in 0 1 2; do
       server=${servers[$(( (turn + round - 1) % 3 ))]}
       # Halfway through wbt-site's run, how its connections are split between its threads.
-      : > "$work/split"
-      [ "$server" = wbt-site ] && { sleep $((seconds / 2)); connections_per_thread "$wbt_pid" > "$work/split"; } &
+      pid=; [ "$server" = wbt-site ] && pid=$wbt_pid
+      split_halfway "$work/split" "$seconds" "$pid" &
       sampler=$!
       got[$server]=$(measure "$server" "$path" "$header")
       wait "$sampler" || true
