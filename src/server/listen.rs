@@ -2,21 +2,17 @@
 //! process holds the address unless `--reuse-port`, each tagged with its own CPU when
 //! there is one per CPU: see `steering`), one thread with a single-threaded
 //! runtime and hyper's accept loop per listener (the nginx worker model), the TLS
-//! handshake under `--tls-cert`, and the drain on SIGTERM, SIGINT or SIGHUP.
+//! handshake under `--tls-cert`, and closing down after the drain (`signals`).
 //!
-//! Owns how bytes get to a service and back, and how serving stops. Must not know what the
-//! service answers: it serves any tower service that can be told its connection's peer.
+//! Owns how bytes get to a service (`call`) and back, and how serving stops. Must not know
+//! what the service answers: it serves any tower service that can be told its
+//! connection's peer.
 
-use std::cell::RefCell;
-use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use axum::response::Response;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -26,40 +22,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use super::ServerOptions;
+use super::call::{CallAtOnce, HttpService};
 use super::connection_timer::ConnectionTimer;
-use super::guard::{Guard, MAX_HEADER_BYTES};
-use super::steering::{self, Leave, SteeredStream, ThreadSteering, Threads};
-use super::{Draining, ServerOptions};
-
-/// What the accept loop serves: a tower service from a request to a response, made for
-/// each connection from its peer's address and sent to the connection's task. It must
-/// always be ready: [`CallAtOnce`] calls it without waiting.
-pub trait HttpService:
-    tower::Service<http::Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
-    + Clone
-    + Send
-    + 'static
-{
-    /// The service for one connection from `peer`.
-    fn for_peer(&self, peer: SocketAddr) -> Self;
-}
-
-impl<S> HttpService for Guard<S>
-where
-    Guard<S>: tower::Service<
-            http::Request<Incoming>,
-            Response = Response,
-            Error = Infallible,
-            Future: Send,
-        > + Clone
-        + Send
-        + 'static,
-    S: Clone,
-{
-    fn for_peer(&self, peer: SocketAddr) -> Self {
-        Guard::for_peer(self, peer)
-    }
-}
+use super::guard::MAX_HEADER_BYTES;
+use super::signals::Signals;
+use super::steering::{self, SteeredStream, ThreadSteering, Threads};
 
 /// Binds `count` listeners to `addr` with `SO_REUSEPORT`, so that one thread each can
 /// accept on its own and the kernel spreads connections between them. With port 0, the
@@ -298,139 +266,5 @@ async fn serve_tls<S>(
     let connection = both.serve_connection(TokioIo::new(stream), service);
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
-    }
-}
-
-/// A connection's tower service as hyper's, called as soon as hyper has the request.
-///
-/// hyper-util's `TowerToHyperService` clones the service for every request and keeps the
-/// request until its future is first polled; meanwhile hyper reads on, and the request's
-/// head still holds the read buffer, so every request cost a new 8 KiB buffer (and the
-/// clone three reference counts the serving threads share). tower's `call` takes
-/// `&mut self` and hyper's `&self`: hyper calls one request at a time on a connection, so
-/// a `RefCell` lends the one service out for each call.
-///
-/// When the connection's steering asks it to leave (see `steering`), the response says
-/// `Connection: close`, and hyper closes the connection once it is sent.
-struct CallAtOnce<S> {
-    service: RefCell<S>,
-    leave: Option<Leave>,
-}
-
-impl<S> CallAtOnce<S> {
-    fn new(service: S, leave: Option<Leave>) -> Self {
-        CallAtOnce {
-            service: RefCell::new(service),
-            leave,
-        }
-    }
-}
-
-impl<S: HttpService> hyper::service::Service<http::Request<Incoming>> for CallAtOnce<S> {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = CloseIf<S::Future>;
-
-    fn call(&self, request: http::Request<Incoming>) -> Self::Future {
-        let mut service = self.service.borrow_mut();
-        // Always ready (see `HttpService`); asked all the same, as tower's contract wants.
-        let ready = service.poll_ready(&mut Context::from_waker(Waker::noop()));
-        debug_assert!(matches!(ready, Poll::Ready(Ok(()))));
-        CloseIf {
-            response: service.call(request),
-            close: self.leave.as_ref().is_some_and(Leave::asked),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A response, with `Connection: close` added when `close` is set.
-    struct CloseIf<F> {
-        #[pin]
-        response: F,
-        close: bool,
-    }
-}
-
-impl<F: Future<Output = Result<Response, Infallible>>> Future for CloseIf<F> {
-    type Output = F::Output;
-
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let Poll::Ready(Ok(mut response)) = this.response.poll(cx) else {
-            return Poll::Pending;
-        };
-        if *this.close {
-            response.headers_mut().insert(
-                http::header::CONNECTION,
-                http::HeaderValue::from_static("close"),
-            );
-        }
-        Poll::Ready(Ok(response))
-    }
-}
-
-/// The stop signals, with their handlers installed as soon as this exists.
-struct Signals {
-    #[cfg(unix)]
-    handlers: [tokio::signal::unix::Signal; 3],
-}
-
-impl Signals {
-    #[cfg(unix)]
-    fn new() -> io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            handlers: [
-                signal(SignalKind::terminate())?,
-                signal(SignalKind::interrupt())?,
-                signal(SignalKind::hangup())?,
-            ],
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn new() -> io::Result<Signals> {
-        Ok(Signals {})
-    }
-
-    /// The name of the next stop signal to arrive.
-    #[cfg(unix)]
-    async fn next(&mut self) -> &'static str {
-        let [terminate, interrupt, hangup] = &mut self.handlers;
-        tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-            _ = hangup.recv() => "SIGHUP",
-        }
-    }
-
-    #[cfg(not(unix))]
-    async fn next(&mut self) -> &'static str {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
-    }
-
-    /// On the first signal, drains for `drain` (a second signal cuts it short), then
-    /// sets `stop`.
-    async fn drain_then_stop(
-        mut self,
-        draining: Draining,
-        drain: Duration,
-        stop: watch::Sender<bool>,
-    ) {
-        let signal = self.next().await;
-        draining.start();
-        tracing::info!(
-            signal,
-            drain_seconds = drain.as_secs(),
-            "stopping: /healthz answers 503; new connections are served until the drain ends"
-        );
-        tokio::select! {
-            () = tokio::time::sleep(drain) => {},
-            signal = self.next() => tracing::info!(signal, "second signal: ending the drain"),
-        }
-        tracing::info!("closing the listeners; finishing requests in flight");
-        let _ = stop.send(true);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! - `listen`: `SO_REUSEPORT` listeners (refused when another process holds the address),
 //!   hyper's accept loop on one single-threaded runtime per core, TLS (`tls`), the drain
-//!   on a stop signal; `steering`: which thread takes a new connection;
+//!   on a stop signal (`signals`); `steering`: which thread serves a connection, and when
+//!   one is asked to move; `call`: how hyper hands each request to the services below;
 //! - `guard`: header size limit, panics to 500, security headers, one log line per request
 //!   (`access_log`), and under `--metrics` the counts of `metrics` and `/metrics` itself;
 //! - `site_service`: one lookup in the current site (the hot path); `/healthz` and live
@@ -17,12 +18,14 @@
 //! is built or watched: it is handed the site and, under `--watch`, the live-reload channels.
 
 mod access_log;
+mod call;
 mod connection_timer;
 mod guard;
 mod listen;
 mod metrics;
 mod range;
 mod respond;
+mod signals;
 mod site_service;
 mod steering;
 mod tls;
@@ -37,7 +40,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 
-pub use listen::{HttpService, bind, run};
+pub use call::HttpService;
+pub use listen::{bind, run};
 pub use tls::TlsConfig;
 
 use self::guard::Guard;
